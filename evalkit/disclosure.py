@@ -1,0 +1,141 @@
+"""Statistical disclosure control for every table that leaves a notebook.
+
+Follows the Department for Education's convention for children's social care
+statistics: counts from 1 to ``threshold - 1`` (default 5, so 1-4) are shown as
+a marker, and further cells are suppressed where a total would let a reader
+work a suppressed cell out (secondary suppression). Zero is shown as zero,
+as DfE does.
+
+Tables that look child-level (an identifier column, or one row per person)
+are refused outright by :func:`assert_aggregate`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_THRESHOLD = 5
+MARKER = "c"
+#: Column names that identify a person; a table carrying one is child-level.
+ID_PATTERN = re.compile(
+    r"(^|_)(id|child_id|person_id|respondent_id|young_person_id|upn|nhs_number|dob|date_of_birth|name|postcode)$",
+    re.IGNORECASE,
+)
+#: Identifier-like columns that are allowed in aggregate tables.
+ALLOWED_ID_COLUMNS = {"figure_id", "case_id", "la_name", "la_code", "project_id", "outcome_id", "item_id",
+                      "scale_name", "la_old_code", "feature_id", "check_id", "table_name"}
+
+
+class DisclosureError(ValueError):
+    """A table would disclose individual-level data."""
+
+
+def id_like_columns(df: pd.DataFrame) -> list[str]:
+    """Columns whose names look like personal identifiers."""
+    return [c for c in df.columns if ID_PATTERN.search(str(c)) and str(c) not in ALLOWED_ID_COLUMNS]
+
+
+def assert_aggregate(df: pd.DataFrame, *, name: str = "table") -> None:
+    """Raise :class:`DisclosureError` if ``df`` carries personal identifier columns."""
+    bad = id_like_columns(df)
+    if bad:
+        raise DisclosureError(
+            f"{name}: columns {bad} look like personal identifiers; only aggregate tables may be saved"
+        )
+
+
+def _small(v: float, threshold: int) -> bool:
+    return bool(pd.notna(v) and 0 < v < threshold)
+
+
+def suppress(
+    df: pd.DataFrame,
+    counts: Sequence[str],
+    *,
+    threshold: int | None = None,
+    totals: Sequence[str] = (),
+    marker: str = MARKER,
+    by_column_totals: bool = False,
+) -> pd.DataFrame:
+    """Return a copy of ``df`` with small counts replaced by ``marker``.
+
+    Parameters
+    ----------
+    df
+        Aggregate table.
+    counts
+        Count columns to protect.
+    threshold
+        Counts from 1 to ``threshold - 1`` are suppressed (default 5).
+    totals
+        Count columns that are the row sum of the other count columns. Where a
+        row has exactly one suppressed component and the total is shown, the
+        next-smallest component is suppressed too (secondary suppression), so
+        the suppressed value cannot be recovered by subtraction.
+    marker
+        Text shown in place of a suppressed count.
+    by_column_totals
+        Treat the last row as a column total of the rows above, and apply the
+        same secondary rule down each column.
+    """
+    threshold = DEFAULT_THRESHOLD if threshold is None else int(threshold)
+    counts = [c for c in counts if c in df.columns]
+    totals = [c for c in totals if c in counts]
+    parts = [c for c in counts if c not in totals]
+    values = df[counts].apply(pd.to_numeric, errors="coerce").astype(float)
+    hide = values.apply(lambda s: s.map(lambda v: _small(v, threshold)))
+
+    def secondary_rows(hide: pd.DataFrame) -> pd.DataFrame:
+        if not totals or len(parts) < 2:
+            return hide
+        for i in hide.index:
+            hidden = [c for c in parts if hide.at[i, c]]
+            if len(hidden) == 1 and not all(hide.at[i, t] for t in totals):
+                shown = [c for c in parts if not hide.at[i, c] and pd.notna(values.at[i, c])]
+                if shown:
+                    nxt = min(shown, key=lambda c: values.at[i, c])
+                    hide.at[i, nxt] = True
+        return hide
+
+    def secondary_cols(hide: pd.DataFrame) -> pd.DataFrame:
+        if not by_column_totals or len(hide) < 3:
+            return hide
+        body = hide.index[:-1]
+        total_row = hide.index[-1]
+        for c in counts:
+            hidden = [i for i in body if hide.at[i, c]]
+            if len(hidden) == 1 and not hide.at[total_row, c]:
+                shown = [i for i in body if not hide.at[i, c] and pd.notna(values.at[i, c])]
+                if shown:
+                    nxt = min(shown, key=lambda i: values.at[i, c])
+                    hide.at[nxt, c] = True
+        return hide
+
+    # Iterate to a fixed point: a cell hidden by one rule can trigger the other.
+    for _ in range(10):
+        before = hide.to_numpy().copy()
+        hide = secondary_cols(secondary_rows(hide))
+        if np.array_equal(before, hide.to_numpy()):
+            break
+    out = df.copy()
+    for c in counts:
+        col = out[c].astype(object)
+        col[hide[c].to_numpy()] = marker
+        out[c] = col
+    return out
+
+
+def unsuppressed_small_counts(df: pd.DataFrame, counts: Sequence[str], threshold: int = DEFAULT_THRESHOLD) -> list[tuple[int, str]]:
+    """(row, column) of every count that should have been suppressed but was not."""
+    found = []
+    for c in counts:
+        if c not in df.columns:
+            continue
+        v = pd.to_numeric(df[c], errors="coerce")
+        for i in df.index[(v > 0) & (v < threshold)]:
+            found.append((int(i), c))
+    return found

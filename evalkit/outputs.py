@@ -1,0 +1,104 @@
+"""Writing results: atomically, aggregate only, and never into ``data/raw``.
+
+Every table a notebook saves goes through :func:`save_table`, which applies the
+package's small-number suppression (:mod:`evalkit.disclosure`) to the count
+columns it is told about, and refuses tables that look child-level. Files are
+written to a temporary name and renamed, so an interrupted run never leaves a
+half-written file that looks complete.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit.paths import RAW, resolve
+
+
+class OutputError(RuntimeError):
+    """An output would break a rule (raw data, disclosure)."""
+
+
+def _guard(path: Path) -> Path:
+    path = resolve(path)
+    try:
+        path.relative_to(RAW.resolve())
+    except ValueError:
+        return path
+    raise OutputError(f"refusing to write {path}: data/raw holds inputs and is never written by code")
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path = _guard(Path(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a DataFrame as UTF-8 CSV atomically (no index, LF line ends)."""
+    return atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
+
+
+def save_table(
+    df: pd.DataFrame,
+    out_dir: str | Path,
+    name: str,
+    *,
+    counts: Sequence[str] = (),
+    threshold: int | None = None,
+    totals: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Suppress small counts, check the table is aggregate, and write ``<out_dir>/<name>.csv``.
+
+    Parameters
+    ----------
+    df
+        An aggregate table.
+    out_dir, name
+        Where to write it.
+    counts
+        Columns holding counts of people, suppressed below ``threshold``.
+    threshold
+        Smallest count shown (default :data:`evalkit.disclosure.DEFAULT_THRESHOLD`).
+    totals
+        Columns of ``counts`` that are row totals of the others (secondary suppression).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as written (after suppression), for display.
+    """
+    from evalkit import disclosure
+
+    disclosure.assert_aggregate(df, name=name)
+    safe = disclosure.suppress(df, counts, threshold=threshold, totals=totals) if counts else df
+    write_csv(safe, Path(out_dir) / f"{name}.csv")
+    return safe
+
+
+def save_figure(fig, out_dir: str | Path, name: str) -> Path:
+    """Save a matplotlib figure as PNG with no timestamp metadata (reproducible bytes)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return atomic_write_bytes(Path(out_dir) / f"{name}.png", buf.getvalue())

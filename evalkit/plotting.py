@@ -1,0 +1,20 @@
+"""Shared plot settings so every notebook's figures look alike and render headless."""
+
+from __future__ import annotations
+
+import matplotlib
+
+PALETTE = "colorblind"
+
+
+def setup(context: str = "notebook") -> None:
+    """Set the seaborn theme used across evalkit notebooks.
+
+    Uses a non-interactive backend when no display is present, and fixes the
+    SVG hash salt so saved figures are byte-reproducible.
+    """
+    import seaborn as sns
+
+    matplotlib.rcParams["svg.hashsalt"] = "evalkit"
+    matplotlib.rcParams["figure.dpi"] = 100
+    sns.set_theme(context=context, style="whitegrid", palette=PALETTE)
