@@ -160,31 +160,46 @@ class Reproduction:
     --------
     >>> rep = Reproduction.from_folder("data/raw/000_gloucestershire_yst")  # doctest: +SKIP
     >>> rep.check("cin_plan_12m", 393 * 12, reason="built from the unrounded monthly cost")  # doctest: +SKIP
+    >>> rep.status("cin_plan_12m")  # doctest: +SKIP
     'discrepancy'
     """
 
-    def __init__(self, stated: pd.DataFrame):
+    def __init__(self, stated: pd.DataFrame, *, strict: bool = True):
         missing = {"figure_id", "description", "reported", "unit"} - set(stated.columns)
         if missing:
             raise ValueError(f"stated figures lack columns: {sorted(missing)}")
         self.stated = stated.set_index("figure_id", drop=False)
+        self.strict = strict
+        #: Figures a notebook checked that this folder does not state (non-strict mode).
+        self.skipped: list[str] = []
         self._rows: dict[str, dict[str, Any]] = {}
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> Reproduction:
-        """Read ``stated_figures.csv`` from a source folder (validated)."""
+    def from_folder(cls, folder: str | Path, *, strict: bool = False) -> Reproduction:
+        """Read ``stated_figures.csv`` from a source folder (validated).
+
+        A new local authority's folder may state fewer figures than the seed
+        document, or none: with ``strict=False`` (the default) checks of figures
+        the folder does not state are skipped and listed in :attr:`skipped`.
+        """
         from evalkit import schemas
 
-        return cls(schemas.load_table(folder, "stated_figures"))
+        stated = schemas.load_optional(folder, "stated_figures")
+        if stated is None:
+            stated = pd.DataFrame(columns=["figure_id", "description", "reported", "unit", "comparator"])
+        return cls(stated, strict=strict)
 
-    def _figure(self, figure_id: str) -> pd.Series:
-        try:
+    def _figure(self, figure_id: str) -> pd.Series | None:
+        if figure_id in self.stated.index:
             return self.stated.loc[figure_id]
-        except KeyError:
+        if self.strict:
             raise KeyError(
                 f"figure {figure_id!r} is not in stated_figures.csv; every figure must be "
                 "transcribed there first"
-            ) from None
+            )
+        if figure_id not in self.skipped:
+            self.skipped.append(figure_id)
+        return None
 
     def check(
         self,
@@ -193,8 +208,8 @@ class Reproduction:
         *,
         reason: str | None = None,
         note: str | None = None,
-    ) -> str:
-        """Record the recomputed value of a stated figure and return its status.
+    ) -> None:
+        """Record the recomputed value of a stated figure (see :meth:`status` for the verdict).
 
         Parameters
         ----------
@@ -209,6 +224,8 @@ class Reproduction:
             Always shown: how the value was recomputed, or a caveat.
         """
         fig = self._figure(figure_id)
+        if fig is None:
+            return
         comparator = fig.get("comparator") if "comparator" in fig else "="
         comparator = "=" if comparator is None or pd.isna(comparator) else str(comparator)
         verdict = classify(fig["reported"], reproduced, comparator)
@@ -220,15 +237,18 @@ class Reproduction:
             "status": verdict.status,
             "note": "; ".join(parts),
         }
-        return verdict.status
 
-    def not_reproducible(self, figure_id: str, reason: str) -> str:
+    def status(self, figure_id: str) -> str:
+        """Status recorded for a figure (``not_reproducible`` if it was never checked)."""
+        return self.table().set_index("figure_id").loc[figure_id, "status"]
+
+    def not_reproducible(self, figure_id: str, reason: str) -> None:
         """Record that a stated figure cannot be recomputed, and why."""
-        self._figure(figure_id)
         if not reason:
             raise ValueError("a not_reproducible figure needs its reason")
+        if self._figure(figure_id) is None:
+            return
         self._rows[figure_id] = {"reproduced": "", "status": "not_reproducible", "note": reason}
-        return "not_reproducible"
 
     def check_many(self, values: Mapping[str, Any], reasons: Mapping[str, str] | None = None) -> None:
         """:meth:`check` several figures; ``reasons`` gives the discrepancy reasons by id."""

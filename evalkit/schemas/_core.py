@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -213,7 +214,9 @@ def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return text
 
 
-def _parse_dates(values: pd.Series, column: str, shown: str) -> tuple[pd.Series, list[Problem]]:
+def _parse_dates(
+    values: pd.Series, column: str, shown: str, rowmap: Callable[[int], int] = lambda i: i + 2
+) -> tuple[pd.Series, list[Problem]]:
     """Parse a column of ISO or UK dates, rejecting mixtures and other forms."""
     problems: list[Problem] = []
     kinds: dict[str, list[int]] = {}
@@ -235,7 +238,7 @@ def _parse_dates(values: pd.Series, column: str, shown: str) -> tuple[pd.Series,
                     shown,
                     "date-format",
                     f"{s!r} is not a date in ISO (2016-03-31) or UK (31/03/2016) form",
-                    row=i + 2,
+                    row=rowmap(i),
                     column=column,
                 )
             )
@@ -245,7 +248,7 @@ def _parse_dates(values: pd.Series, column: str, shown: str) -> tuple[pd.Series,
             out.append(pd.Timestamp(datetime.strptime(s, fmt)))
         except ValueError:
             problems.append(
-                Problem(shown, "date-invalid", f"{s!r} is not a real calendar date", i + 2, column)
+                Problem(shown, "date-invalid", f"{s!r} is not a real calendar date", rowmap(i), column)
             )
             out.append(pd.NaT)
     if len(kinds) > 1:
@@ -257,14 +260,16 @@ def _parse_dates(values: pd.Series, column: str, shown: str) -> tuple[pd.Series,
                 "date-mixed-formats",
                 f"dates mix {' and '.join(sorted(kinds))} forms; use one form throughout "
                 f"(first {minority} date here)",
-                row=first + 2,
+                row=rowmap(first),
                 column=column,
             )
         )
     return pd.Series(out, index=values.index, dtype="datetime64[ns]"), problems
 
 
-def _parse_months(values: pd.Series, column: str, shown: str) -> tuple[pd.Series, list[Problem]]:
+def _parse_months(
+    values: pd.Series, column: str, shown: str, rowmap: Callable[[int], int] = lambda i: i + 2
+) -> tuple[pd.Series, list[Problem]]:
     problems: list[Problem] = []
     out: list[Any] = []
     for i, v in enumerate(values):
@@ -275,74 +280,134 @@ def _parse_months(values: pd.Series, column: str, shown: str) -> tuple[pd.Series
             out.append(pd.Timestamp(date(int(s[:4]), int(s[5:7]), 1)))
         else:
             problems.append(
-                Problem(shown, "month-format", f"{s!r} is not a month in YYYY-MM form", i + 2, column)
+                Problem(shown, "month-format", f"{s!r} is not a month in YYYY-MM form", rowmap(i), column)
             )
             out.append(pd.NaT)
     return pd.Series(out, index=values.index, dtype="datetime64[ns]"), problems
 
 
+TRUE_WORDS = {"true", "yes", "y", "1", "t"}
+FALSE_WORDS = {"false", "no", "n", "0", "f"}
+
+
+def _parse_bools(
+    values: pd.Series, column: str, shown: str, rowmap: Callable[[int], int], *, nullable: bool
+) -> tuple[pd.Series, list[Problem]]:
+    """Read true/false, yes/no or 1/0 (any case); anything else is an error, never truthiness."""
+    problems: list[Problem] = []
+    out: list[Any] = []
+    for i, v in enumerate(values):
+        if isinstance(v, bool):
+            out.append(v)
+            continue
+        s = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip().lower()
+        if s in TRUE_WORDS:
+            out.append(True)
+        elif s in FALSE_WORDS:
+            out.append(False)
+        elif s == "" and nullable:
+            out.append(pd.NA)
+        else:
+            problems.append(
+                Problem(
+                    shown,
+                    "wrong-type",
+                    f"{v!r} is not true or false (use true/false, yes/no or 1/0)"
+                    if s
+                    else "a value is required here (true or false)",
+                    rowmap(i),
+                    column,
+                )
+            )
+            out.append(pd.NA)
+    dtype = "boolean" if nullable or problems else bool
+    return pd.Series(out, index=values.index, dtype=dtype), problems
+
+
 def _frame_from_text(text: str, shown: str) -> pd.DataFrame:
-    """Parse CSV text into an all-text DataFrame, trimming cells and Excel's empty columns."""
-    try:
-        sample = text[:4096]
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if "\n" in sample else None
-        sep = dialect.delimiter if dialect else ","
-    except csv.Error:
-        sep = ","
-    if sep != ",":
+    """Parse CSV text into an all-text DataFrame.
+
+    Cells are trimmed, Excel's wholly empty trailing columns and wholly empty
+    rows are dropped, and ``df.attrs["rows"]`` keeps each remaining row's line
+    number in the file (header = row 1) so problems point at the right row.
+    """
+    first = text.split("\n", 1)[0]
+    if first.count(",") == 0 and (first.count(";") > 0 or first.count("\t") > 0):
+        sep = ";" if first.count(";") >= first.count("\t") else "tab"
         raise InputError(
-            [
-                Problem(
-                    shown,
-                    "delimiter",
-                    f"columns are separated by {sep!r}; evalkit reads comma-separated files",
-                )
-            ]
+            [Problem(shown, "delimiter", f"columns are separated by {sep!r}; evalkit reads comma-separated files")]
         )
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-        )
-    except pd.errors.ParserError as err:
-        m = re.search(r"line (\d+)", str(err))
-        row = int(m.group(1)) if m else None
-        raise InputError(
-            [
-                Problem(
-                    shown,
-                    "csv-structure",
-                    "a row has more fields than the header (an unquoted comma?)",
-                    row=row,
-                )
-            ]
-        ) from None
-    except pd.errors.EmptyDataError:
+        header = next(reader)
+        width = len(header)
+        for rec in reader:
+            line = reader.line_num
+            if not rec or all(not c.strip() for c in rec):
+                continue
+            if len(rec) > width:
+                extra = rec[width:]
+                if all(not c.strip() for c in extra):
+                    rec = rec[:width]
+                else:
+                    problems.append(
+                        Problem(
+                            shown,
+                            "csv-structure",
+                            f"the row has {len(rec)} fields but the header has {width} "
+                            "(an unquoted comma, or a missing header?)",
+                            row=line,
+                        )
+                    )
+                    continue
+            records.append(rec + [""] * (width - len(rec)))
+            lines.append(line)
+    except csv.Error as err:
+        raise InputError([Problem(shown, "csv-structure", str(err), row=reader.line_num)]) from None
+    except StopIteration:
         raise InputError([Problem(shown, "file-empty", "the file has no header row")]) from None
-    # Excel often exports trailing empty columns; drop them when wholly empty.
-    drop = [
-        c
-        for c in df.columns
-        if (str(c).startswith("Unnamed:") or str(c).strip() == "") and (df[c].str.strip() == "").all()
+    if problems:
+        raise InputError(problems)
+    header = [h.strip() for h in header]
+    df = pd.DataFrame(records, columns=range(width), dtype=object)
+    keep = [
+        i for i, h in enumerate(header) if h or not all(not r[i].strip() for r in records)
     ]
-    df = df.drop(columns=drop)
-    df.columns = [str(c).strip() for c in df.columns]
+    blank = [i for i in keep if not header[i]]
+    if blank:
+        raise InputError(
+            [Problem(shown, "blank-header", f"column {i + 1} has values but no name in the header") for i in blank]
+        )
+    seen: dict[str, int] = {}
+    dup = []
+    for i in keep:
+        if header[i] in seen:
+            dup.append(Problem(shown, "duplicate-column", f"column {header[i]!r} appears twice"))
+        seen[header[i]] = i
+    if dup:
+        raise InputError(dup)
+    df = df[keep]
+    df.columns = [header[i] for i in keep]
     for c in df.columns:
-        df[c] = df[c].str.strip()
-    # Drop rows that are entirely empty (trailing ",,," lines from spreadsheets).
-    if len(df.columns):
-        empty = (df == "").all(axis=1)
-        df = df.loc[~empty].reset_index(drop=True)
+        df[c] = df[c].astype(str).str.strip()
+    df.attrs["rows"] = lines
     return df
+
+
+def _row(df: pd.DataFrame, i: Any) -> int:
+    """File row number (header = 1) of DataFrame row label ``i``."""
+    rows = df.attrs.get("rows")
+    pos = df.index.get_loc(i) if i in df.index else int(i)
+    if rows is not None and isinstance(pos, int) and pos < len(rows):
+        return int(rows[pos])
+    return int(pos) + 2
 
 
 def _cell_problems(df: pd.DataFrame, shown: str) -> list[Problem]:
     problems: list[Problem] = []
-    dupes = [c for c in df.columns if c.endswith(".1") and c[:-2] in df.columns]
-    for c in dupes:
-        problems.append(Problem(shown, "duplicate-column", f"column {c[:-2]!r} appears twice"))
     for c in df.columns:
         col = df[c]
         formula = col.str.startswith("=") & (col.str.len() > 1)
@@ -353,14 +418,14 @@ def _cell_problems(df: pd.DataFrame, shown: str) -> list[Problem]:
                     "excel-formula",
                     f"cell holds a spreadsheet formula {col[i]!r}, not its value; "
                     "paste values before exporting",
-                    row=i + 2,
+                    row=_row(df, i),
                     column=c,
                 )
             )
         errs = col.isin(EXCEL_ERRORS)
         for i in col.index[errs][:20]:
             problems.append(
-                Problem(shown, "excel-error", f"cell holds the spreadsheet error {col[i]!r}", i + 2, c)
+                Problem(shown, "excel-error", f"cell holds the spreadsheet error {col[i]!r}", _row(df, i), c)
             )
     return problems
 
@@ -402,8 +467,19 @@ def _describe(rule: str, check: str, failure: Any, spec: TableSpec, column: str 
     return f"value {failure!r} breaks the rule"
 
 
-def _pandera_problems(err: pa_errors.SchemaErrors, spec: TableSpec, shown: str) -> list[Problem]:
+def _pandera_problems(
+    err: pa_errors.SchemaErrors,
+    spec: TableSpec,
+    shown: str,
+    rowmap: Callable[[int], int],
+    skip_columns: frozenset[str] = frozenset(),
+) -> list[Problem]:
     fc = err.failure_cases
+    # A column that failed to convert is then checked as text, which pandera reports as a
+    # TypeError with no row; the wrong-type lines already say what is wrong.
+    failed_cols = {
+        str(r["column"]) for r in fc.to_dict("records") if str(r.get("check", "")).startswith("coerce_dtype")
+    }
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     for rec in fc.to_dict("records"):
@@ -412,8 +488,18 @@ def _pandera_problems(err: pa_errors.SchemaErrors, spec: TableSpec, shown: str) 
         check = str(rec.get("check"))
         failure = rec.get("failure_case")
         idx = rec.get("index")
-        row = None if idx is None or (isinstance(idx, float) and pd.isna(idx)) else int(idx) + 2
+        row = None if idx is None or (isinstance(idx, float) and pd.isna(idx)) else rowmap(int(idx))
         rule = _rule_name(check)
+        if column in failed_cols and rule != "wrong-type" and "TypeError" in str(failure):
+            continue
+        if column in skip_columns:
+            continue
+        if rec.get("schema_context") == "DataFrameSchema" and rule not in {
+            "missing-column", "duplicate-key", "unexpected-column"
+        }:
+            column = None  # a whole-row rule: report once per row
+            if skip_columns:
+                continue  # it fails because a value could not be read; that is already reported
         if rule == "missing-column":
             column = str(failure)
             row = None
@@ -421,14 +507,19 @@ def _pandera_problems(err: pa_errors.SchemaErrors, spec: TableSpec, shown: str) 
         if key in seen:
             continue
         seen.add(key)
-        detail = _describe(rule, check, failure, spec, column)
+        detail = (
+            "the row breaks this rule" if column is None and row is not None and rule == check
+            else _describe(rule, check, failure, spec, column)
+        )
         if rule not in {"missing-column", "missing-value", "wrong-type", "duplicate-key"}:
             rule = check
         problems.append(Problem(shown, rule, detail, row=row, column=column))
     return problems
 
 
-def _unique_problems(df: pd.DataFrame, spec: TableSpec, shown: str) -> list[Problem]:
+def _unique_problems(
+    df: pd.DataFrame, spec: TableSpec, shown: str, rowmap: Callable[[int], int]
+) -> list[Problem]:
     if not spec.unique or not set(spec.unique) <= set(df.columns):
         return []
     dup = df.duplicated(subset=spec.unique, keep="first")
@@ -440,8 +531,8 @@ def _unique_problems(df: pd.DataFrame, spec: TableSpec, shown: str) -> list[Prob
             Problem(
                 shown,
                 "duplicate-key",
-                f"{key} already appears in row {first + 2}; the key ({', '.join(spec.unique)}) must be unique",
-                row=i + 2,
+                f"{key} already appears in row {rowmap(first)}; the key ({', '.join(spec.unique)}) must be unique",
+                row=rowmap(i),
                 column=spec.unique[0] if len(spec.unique) == 1 else None,
             )
         )
@@ -454,7 +545,12 @@ def validate_frame(df: pd.DataFrame, spec: TableSpec, shown: str = "<table>") ->
     Raises :class:`InputError` listing every problem found.
     """
     problems: list[Problem] = []
-    df = df.copy()
+    rows = df.attrs.get("rows")
+
+    def rowmap(pos: int) -> int:
+        return int(rows[pos]) if rows is not None and 0 <= pos < len(rows) else pos + 2
+
+    df = df.copy().reset_index(drop=True)
     if len(df) < spec.min_rows:
         problems.append(
             Problem(shown, "no-rows", f"the table has {len(df)} data rows; at least {spec.min_rows} needed")
@@ -463,25 +559,36 @@ def validate_frame(df: pd.DataFrame, spec: TableSpec, shown: str = "<table>") ->
     for c in df.columns:
         if df[c].dtype == object:
             df[c] = df[c].mask(df[c].astype(str).str.strip() == "", None)
+    unparsed: set[str] = set()
     for c in spec.date_columns:
         if c in df.columns:
-            df[c], more = _parse_dates(df[c], c, shown)
+            df[c], more = _parse_dates(df[c], c, shown, rowmap)
             problems += more
+            unparsed |= {c} if more else set()
     for c in spec.month_columns:
         if c in df.columns:
-            df[c], more = _parse_months(df[c], c, shown)
+            df[c], more = _parse_months(df[c], c, shown, rowmap)
             problems += more
-    problems += _unique_problems(df, spec, shown)
+            unparsed |= {c} if more else set()
+    for c, col in spec.schema.columns.items():
+        if c in df.columns and str(col.dtype).lower() in {"bool", "boolean"}:
+            df[c], more = _parse_bools(df[c], c, shown, rowmap, nullable=col.nullable)
+            problems += more
+            unparsed |= {c} if more else set()
+    problems += _unique_problems(df, spec, shown, rowmap)
     typed = df
     try:
-        typed = spec.schema.validate(df, lazy=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            typed = spec.schema.validate(df, lazy=True)
     except pa_errors.SchemaErrors as err:
-        problems += _pandera_problems(err, spec, shown)
+        problems += _pandera_problems(err, spec, shown, rowmap, frozenset(unparsed))
     except pa_errors.SchemaError as err:  # pragma: no cover - lazy=True normally collects
         problems.append(Problem(shown, "schema", str(err).splitlines()[0]))
     if not problems:
         for check in spec.checks:
-            for row, column, rule, detail in check(typed):
+            for pos, column, rule, detail in check(typed):
+                row = None if pos is None else rowmap(int(pos))
                 problems.append(Problem(shown, rule, detail, row=row, column=column))
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
@@ -529,6 +636,15 @@ def load_table(folder: str | Path, name: str) -> pd.DataFrame:
 
     spec = get_spec(name)
     return read_table(resolve(folder) / spec.filename, spec)
+
+
+def load_optional(folder: str | Path, name: str) -> pd.DataFrame | None:
+    """Like :func:`load_table`, but ``None`` when the file is absent (it is still validated if present)."""
+    from evalkit.paths import resolve
+
+    spec = get_spec(name)
+    path = resolve(folder) / spec.filename
+    return read_table(path, spec) if path.exists() else None
 
 
 def validate_folder(folder: str | Path, *, strict: bool = True) -> tuple[dict[str, pd.DataFrame], list[Problem]]:

@@ -1,0 +1,110 @@
+"""The ``evalkit`` command.
+
+``evalkit validate [PATH ...]``
+    Check input tables against their schemas; one line per problem; exit 1 on any.
+``evalkit tables``
+    List the input tables evalkit knows, with their columns.
+``evalkit reproduce``
+    Run every notebook on the shipped data with papermill (what ``make reproduce`` does).
+``evalkit new-la NAME`` and ``evalkit batch ...``
+    Scaffold and batch-run new local authorities (see :mod:`evalkit.batch`).
+
+No Python traceback reaches the user for a bad input: errors print as lines and
+set the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from evalkit import schemas
+    from evalkit.paths import RAW
+
+    paths = args.paths or [str(RAW)]
+    problems = []
+    n_tables = 0
+    for p in paths:
+        tables, found = schemas.validate_folder(p, strict=not args.lenient)
+        n_tables += len(tables)
+        problems += found
+    for prob in problems:
+        print(prob)
+    if problems:
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(f"OK: {n_tables} table(s) valid.")
+    return 0
+
+
+def _cmd_tables(args: argparse.Namespace) -> int:
+    from evalkit import schemas
+
+    for name, spec in sorted(schemas.REGISTRY.items()):
+        if args.source and spec.source not in {args.source, "*"}:
+            continue
+        print(f"{name}.csv  [{spec.source}]  {spec.description}")
+        if args.columns:
+            for col, c in spec.schema.columns.items():
+                req = "required" if c.required else "optional"
+                print(f"    {col:<28} {str(c.dtype):<16} {req:<9} {c.description or ''}")
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from evalkit.runner import reproduce
+
+    return reproduce(notebooks=args.notebooks or None, run_id=args.run_id)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evalkit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="validate input CSVs against their schemas")
+    v.add_argument("paths", nargs="*", help="folders or files (default: data/raw)")
+    v.add_argument("--lenient", action="store_true", help="ignore CSVs with no registered schema")
+    v.set_defaults(func=_cmd_validate)
+
+    t = sub.add_parser("tables", help="list the input tables evalkit knows")
+    t.add_argument("--source", help="only tables of this source folder (or 'la')")
+    t.add_argument("--columns", action="store_true", help="show each table's columns")
+    t.set_defaults(func=_cmd_tables)
+
+    r = sub.add_parser("reproduce", help="run every notebook on the shipped data with papermill")
+    r.add_argument("--notebooks", nargs="*", help="notebook stems or paths (default: all)")
+    r.add_argument("--run-id", help="name of the run folder under papermill_runs/ (default: a timestamp)")
+    r.set_defaults(func=_cmd_reproduce)
+
+    try:
+        from evalkit import batch
+
+        batch.add_subcommands(sub)
+    except ImportError:  # pragma: no cover - batch is optional while it is being built
+        pass
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback
+        from evalkit.schemas import InputError
+
+        if isinstance(err, InputError):
+            print(err)
+            return 1
+        print(f"evalkit {args.command}: error: {type(err).__name__}: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
