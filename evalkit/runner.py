@@ -80,7 +80,7 @@ def execute(
     from evalkit.paths import ROOT
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.partial")
+    tmp = output.with_name(f".{output.stem}.partial.ipynb")
     try:
         pm.execute_notebook(
             str(notebook),
