@@ -54,6 +54,28 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_template(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from evalkit import schemas, templates
+
+    spec = schemas.get_spec(args.name)
+    text = templates.template_csv(spec.name)
+    if args.out:
+        out = Path(args.out)
+        target = out / spec.filename if out.is_dir() else out
+        if target.exists():
+            print(f"{target} exists; not overwritten", file=sys.stderr)
+            return 1
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+    else:
+        print(text, end="")
+    if args.doc:
+        print(templates.column_doc(spec.name), file=sys.stderr)
+    return 0
+
+
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from evalkit.runner import reproduce
 
@@ -73,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--source", help="only tables of this source folder (or 'la')")
     t.add_argument("--columns", action="store_true", help="show each table's columns")
     t.set_defaults(func=_cmd_tables)
+
+    tp = sub.add_parser("template", help="print (or write) a CSV template for an input table")
+    tp.add_argument("name", help="table name, e.g. case_study_ratings (see `evalkit tables`)")
+    tp.add_argument("--out", help="file or folder to write to (never overwrites)")
+    tp.add_argument("--doc", action="store_true", help="also print the column documentation (to stderr)")
+    tp.set_defaults(func=_cmd_template)
 
     r = sub.add_parser("reproduce", help="run every notebook on the shipped data with papermill")
     r.add_argument("--notebooks", nargs="*", help="notebook stems or paths (default: all)")

@@ -238,6 +238,10 @@ class Reproduction:
             "note": "; ".join(parts),
         }
 
+    def wants(self, *figure_ids: str) -> bool:
+        """True if this folder states any of ``figure_ids`` (so a notebook computes only what it can check)."""
+        return any(f in self.stated.index for f in figure_ids)
+
     def status(self, figure_id: str) -> str:
         """Status recorded for a figure (``not_reproducible`` if it was never checked)."""
         return self.table().set_index("figure_id").loc[figure_id, "status"]

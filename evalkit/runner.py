@@ -67,6 +67,7 @@ def execute(
     kernel: str = KERNEL,
     cwd: Path | None = None,
     timeout: int = 1800,
+    **engine_kwargs: Any,
 ) -> None:
     """Execute one notebook with papermill, writing ``output`` atomically.
 
@@ -74,6 +75,8 @@ def execute(
     place only when papermill returns, so a killed run leaves no file that
     looks complete. On a cell error papermill still writes the notebook (with
     the error cell); it is kept under ``output`` with ``.failed`` added.
+    ``engine_kwargs`` go to papermill's engine (e.g. ``km``, a running kernel
+    manager to reuse).
     """
     import papermill as pm
 
@@ -91,6 +94,7 @@ def execute(
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
+            **engine_kwargs,
         )
     except BaseException:
         if tmp.exists():

@@ -104,7 +104,7 @@ yst_case_profiles = register(
                 "cp_escalation_avoided": pa.Column(bool, description="A CP plan was recommended but not made"),
                 "became_child_in_care": pa.Column(bool, description="Became looked after in the review period"),
                 "months_to_closure": pa.Column(float, pa.Check.ge(0), nullable=True, metadata={"unit": "months"}),
-                "open_to_yst_at_end": pa.Column(bool, required=False, nullable=True),
+                "open_to_yst_at_end": pa.Column("boolean", required=False, nullable=True),
                 **_prov(),
             },
             coerce=True,
