@@ -30,6 +30,14 @@ ALLOWED_ID_COLUMNS = {"figure_id", "case_id", "la_name", "la_code", "project_id"
                       "scale_name", "la_old_code", "feature_id", "check_id", "table_name"}
 
 
+#: Column names that hold counts of people, for scanning written outputs.
+COUNT_PATTERN = re.compile(
+    r"^(n|count|cases|persons|people|children|young_people|respondents|families|parents)$"
+    r"|^n_|_n$|_count$|^count_|_cases$|_persons$|_respondents$|_children$",
+    re.IGNORECASE,
+)
+
+
 class DisclosureError(ValueError):
     """A table would disclose individual-level data."""
 
@@ -139,3 +147,39 @@ def unsuppressed_small_counts(df: pd.DataFrame, counts: Sequence[str], threshold
         for i in df.index[(v > 0) & (v < threshold)]:
             found.append((int(i), c))
     return found
+
+
+def count_like_columns(df: pd.DataFrame) -> list[str]:
+    """Columns whose names say they count people (``n``, ``n_*``, ``*_count``, ``respondents`` ...)."""
+    return [c for c in df.columns if COUNT_PATTERN.search(str(c))]
+
+
+def scan_file(path) -> list[str]:
+    """Disclosure problems in one written file (CSV or HTML): small counts and id-like columns.
+
+    Used by the tests to check everything a batch writes.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    frames: list[pd.DataFrame] = []
+    if path.suffix == ".csv":
+        frames = [pd.read_csv(path, dtype=str, keep_default_na=False)]
+    elif path.suffix == ".html":
+        from io import StringIO
+
+        text = path.read_text(encoding="utf-8")
+        if "<table" in text:
+            try:
+                frames = pd.read_html(StringIO(text))
+            except ValueError:
+                frames = []
+    problems = []
+    for i, df in enumerate(frames):
+        df.columns = [str(c[-1]) if isinstance(c, tuple) else str(c) for c in df.columns]
+        where = f"{path.name}" + (f" table {i + 1}" if len(frames) > 1 else "")
+        for c in id_like_columns(df):
+            problems.append(f"{where}: column {c!r} looks like a personal identifier")
+        for row, c in unsuppressed_small_counts(df, count_like_columns(df)):
+            problems.append(f"{where}: row {row + 2}, column {c!r}: count {df.at[row, c]} is below the threshold")
+    return problems

@@ -1,0 +1,131 @@
+"""evalkit new-la and evalkit batch: scaffold, validation first, isolation, resume, disclosure."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evalkit import batch, disclosure, schemas, templates
+from evalkit.catalog import CATALOG
+
+NB = "01_gloucestershire_yst"
+
+
+def test_every_template_example_row_is_valid(tmp_path):
+    """What new-la writes must pass `evalkit validate` before anyone edits it."""
+    for e in CATALOG.values():
+        for t in e.tables:
+            path = tmp_path / f"{t}.csv"
+            path.write_text(templates.template_csv(t), encoding="utf-8")
+            schemas.read_table(path)  # raises InputError with the reason if not
+
+
+def test_new_la_scaffold_and_refusal(tmp_path):
+    folder = batch.new_la("Newtown-on-Sea", base=tmp_path, notebooks=[NB])
+    assert folder.name == "newtown_on_sea"
+    names = {p.name for p in folder.iterdir()}
+    assert {"README.md", "params.yaml", "yst_case_costs.csv", "unit_costs.csv"} <= names
+    params = yaml.safe_load((folder / "params.yaml").read_text())
+    assert params["la_name"] == "Newtown-on-Sea" and NB in params["notebooks"]
+    readme = (folder / "README.md").read_text()
+    assert "| `yst_hours` | float64 | yes | hours | >= 0 |" in readme
+    before = (folder / "yst_case_costs.csv").read_bytes()
+    with pytest.raises(FileExistsError):
+        batch.new_la("Newtown-on-Sea", base=tmp_path)
+    assert (folder / "yst_case_costs.csv").read_bytes() == before
+
+
+def test_validate_la_reports_missing_required_and_bad_values(tmp_path):
+    folder = batch.new_la("Oldtown", base=tmp_path, notebooks=[NB])
+    (folder / "unit_costs.csv").unlink()
+    (folder / "yst_case_costs.csv").write_text(
+        "case_id,yst_hours,yst_cost_gbp,potential_saving,saving_basis\n1,-3,10,x,none\n", encoding="utf-8"
+    )
+    problems = batch.validate_la(batch.load_la("Oldtown", tmp_path), [NB])
+    assert any("unit_costs.csv: [file-missing] required by" in p for p in problems)
+    assert any("yst_case_costs.csv: row 2: column 'yst_hours'" in p for p in problems)
+
+
+@pytest.mark.slow
+def test_batch_isolates_failures_resumes_and_writes_safe_outputs(tmp_path):
+    base, out = tmp_path / "las", tmp_path / "runs"
+    batch.new_la("Goodtown", base=base, notebooks=[NB], synthetic=True, seed=1)
+    batch.new_la("Goodville", base=base, notebooks=[NB], synthetic=True, seed=2)
+    bad = batch.new_la("Badtown", base=base, notebooks=[NB], synthetic=True, seed=3)
+    good_costs = (bad / "yst_case_costs.csv").read_text()
+    (bad / "yst_case_costs.csv").write_text(good_costs.replace("\n1,", "\n1,=SUM(A1),", 1).replace(",=SUM(A1),", ",=SUM(A1):", 1))
+    raw_before = {p: p.read_bytes() for p in base.rglob("*") if p.is_file()}
+
+    result = batch.run_batch(["Goodtown", "Goodville", "Badtown", "Nowhere"], base=base, out=out,
+                             workers=2, progress=False)
+    status = {t.slug: t.status for t in result.tasks}
+    assert status == {"goodtown": "ok", "goodville": "ok", "badtown": "invalid", "nowhere": "invalid"}
+    table = result.failure_table()
+    assert "Badtown" in table and "yst_case_costs.csv" in table and "Nowhere" in table
+    run = result.run_dir
+    for slug in ("goodtown", "goodville"):
+        assert (run / slug / f"{NB}.ipynb").exists() and (run / slug / f"{NB}.html").exists()
+        assert (run / slug / "derived" / NB / "reproduction.csv").exists()
+    html = (run / "goodtown" / f"{NB}.html").read_text()
+    assert "rep.check(" not in html  # code hidden
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["evalkit_version"] and manifest["ended"]
+    assert any(k.endswith("yst_case_costs.csv") for k in manifest["inputs"]["goodtown"])
+    assert {t["status"] for t in manifest["tasks"]} == {"ok", "invalid"}
+    assert not list(run.rglob("*.partial*"))
+    # raw data untouched
+    assert {p: p.read_bytes() for p in base.rglob("*") if p.is_file()} == raw_before
+    # disclosure: nothing written carries an identifier column or an unsuppressed small count
+    problems = [p for f in run.rglob("*") if f.suffix in {".csv", ".html"} for p in disclosure.scan_file(f)]
+    assert problems == []
+
+    # fix the broken LA; --resume reruns only it
+    (bad / "yst_case_costs.csv").write_text(good_costs)
+    again = batch.run_batch(base=base, out=out, resume=True, run_id=run.name, workers=1, progress=False,
+                            las=["Goodtown", "Goodville", "Badtown"])
+    by = {t.slug: t for t in again.tasks}
+    assert by["badtown"].status == "ok"
+    assert by["goodtown"].started == status_started(manifest, "goodtown")  # not rerun
+    assert again.run_dir == run
+
+
+def status_started(manifest: dict, slug: str) -> str:
+    return next(t["started"] for t in manifest["tasks"] if t["slug"] == slug)
+
+
+@pytest.mark.slow
+def test_notebook_error_is_reported_not_raised(tmp_path):
+    base, out = tmp_path / "las", tmp_path / "runs"
+    folder = batch.new_la("Crashtown", base=base, notebooks=[NB], synthetic=True)
+    # valid per the schema, but the ratings file parameter points nowhere: the notebook raises
+    cfg = yaml.safe_load((folder / "params.yaml").read_text())
+    cfg["notebooks"][NB]["ratings_file"] = str(tmp_path / "missing.csv")
+    (folder / "params.yaml").write_text(yaml.safe_dump(cfg))
+    result = batch.run_batch(["Crashtown"], base=base, out=out, workers=1, progress=False)
+    t = result.tasks[0]
+    assert t.status == "failed" and "file-missing" in t.error
+    assert (result.run_dir / "crashtown" / f"{NB}.ipynb.failed").exists()
+    assert not (result.run_dir / "crashtown" / f"{NB}.ipynb").exists()
+
+
+@pytest.mark.slow
+def test_dask_scheduler_uses_same_path(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    base, out = tmp_path / "las", tmp_path / "runs"
+    batch.new_la("Dasktown", base=base, notebooks=[NB], synthetic=True)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = batch.run_batch(["Dasktown"], base=base, out=out, scheduler=cluster.scheduler_address, progress=False)
+    assert [t.status for t in result.tasks] == ["ok"]
+    assert Path(result.tasks[0].html).exists()
+
+
+def test_cli_batch_exit_code(tmp_path, monkeypatch):
+    from evalkit.cli import main
+
+    monkeypatch.setattr(batch, "LAS", tmp_path)
+    assert main(["batch", "--la", "Nowhere", "--out", str(tmp_path / "runs")]) in (1, 2)
+    shutil.rmtree(tmp_path / "runs", ignore_errors=True)

@@ -1,0 +1,71 @@
+"""Small-number suppression (primary and secondary) and the aggregate-only rule."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from evalkit import disclosure
+from evalkit.disclosure import DisclosureError, suppress
+from evalkit.outputs import OutputError, atomic_write_bytes, save_table
+
+
+def test_primary_suppression_threshold():
+    df = pd.DataFrame({"group": list("abcdef"), "n": [0, 1, 4, 5, 12, None]})
+    out = suppress(df, ["n"])
+    assert out["n"].tolist()[:5] == [0, "c", "c", 5, 12]
+    assert pd.isna(out["n"].iloc[5])
+    out = suppress(df, ["n"], threshold=10)
+    assert out["n"].tolist()[:5] == [0, "c", "c", "c", 12]
+
+
+def test_secondary_suppression_on_row_totals():
+    df = pd.DataFrame({"la": ["A", "B"], "boys": [3, 20], "girls": [10, 30], "total": [13, 50]})
+    out = suppress(df, ["boys", "girls", "total"], totals=["total"])
+    # A: boys=3 is hidden; girls would reveal it from the total, so girls is hidden too
+    assert out.loc[0, "boys"] == "c" and out.loc[0, "girls"] == "c" and out.loc[0, "total"] == 13
+    assert out.loc[1].tolist() == ["B", 20, 30, 50]
+
+
+def test_secondary_suppression_down_columns():
+    df = pd.DataFrame({"band": ["10-15", "16+", "total"], "starts": [2, 40, 42]})
+    out = suppress(df, ["starts"], by_column_totals=True)
+    assert out["starts"].tolist() == ["c", "c", 42]
+
+
+def test_no_cell_recoverable_after_suppression():
+    df = pd.DataFrame({"a": [1, 7, 9], "b": [6, 2, 8], "c": [8, 9, 3], "total": [15, 18, 20]})
+    out = suppress(df, ["a", "b", "c", "total"], totals=["total"])
+    for _, row in out.iterrows():
+        hidden = [c for c in "abc" if row[c] == "c"]
+        assert len(hidden) != 1, "a single hidden part could be recovered from the total"
+
+
+def test_assert_aggregate_and_save_table(tmp_path):
+    with pytest.raises(DisclosureError, match="child_id"):
+        disclosure.assert_aggregate(pd.DataFrame({"child_id": [1], "x": [2]}))
+    disclosure.assert_aggregate(pd.DataFrame({"figure_id": ["a"], "la_name": ["X"]}))
+    shown = save_table(pd.DataFrame({"g": ["x", "y"], "n": [3, 30]}), tmp_path, "t", counts=["n"])
+    assert shown["n"].tolist() == ["c", 30]
+    assert (tmp_path / "t.csv").read_text().splitlines() == ["g,n", "x,c", "y,30"]
+    with pytest.raises(DisclosureError):
+        save_table(pd.DataFrame({"respondent_id": [1]}), tmp_path, "u")
+    assert not (tmp_path / "u.csv").exists()
+
+
+def test_unsuppressed_small_counts_scanner():
+    df = pd.DataFrame({"n": [0, 3, "c", 8]})
+    assert disclosure.unsuppressed_small_counts(df, ["n"]) == [(1, "n")]
+
+
+def test_outputs_refuse_raw_and_leave_no_partial_file(tmp_path):
+    from evalkit.paths import RAW
+
+    with pytest.raises(OutputError):
+        atomic_write_bytes(RAW / "x.csv", b"no")
+
+
+    target = tmp_path / "out.csv"
+    with pytest.raises(TypeError):
+        atomic_write_bytes(target, object())  # type: ignore[arg-type]
+    assert not target.exists() and list(tmp_path.iterdir()) == []
