@@ -107,8 +107,16 @@ from evalkit.cba.errors import (
     UnknownParameterError,
     UnknownPayerError,
 )
-from evalkit.cba.frames import parameters_from_frame, streams_from_frame
-from evalkit.cba.model import DEFAULT_PAYERS, METRICS, CBAModel, CBAResult, Stream, persistence
+from evalkit.cba.frames import backsolved_outcomes, parameters_from_frame, streams_from_frame
+from evalkit.cba.model import (
+    DEFAULT_PAYERS,
+    METRICS,
+    CBAModel,
+    CBAResult,
+    Stream,
+    persistence,
+    persistence_quarters,
+)
 from evalkit.cba.params import Parameter, Parameters, back_solve
 from evalkit.cba.prices import IndexTable, load_index
 from evalkit.cba.sensitivity import (
@@ -116,6 +124,7 @@ from evalkit.cba.sensitivity import (
     MonteCarloResult,
     SensitivityResult,
     break_even,
+    break_even_table,
     monte_carlo,
     one_way_sensitivity,
 )
@@ -143,7 +152,9 @@ __all__ = [
     "UnknownParameterError",
     "UnknownPayerError",
     "back_solve",
+    "backsolved_outcomes",
     "break_even",
+    "break_even_table",
     "discount_factors",
     "load_index",
     "monte_carlo",
@@ -154,6 +165,7 @@ __all__ = [
     "parameters_from_frame",
     "payback_year",
     "persistence",
+    "persistence_quarters",
     "present_value",
     "streams_from_frame",
 ]

@@ -54,6 +54,7 @@ DEFAULT_PAYERS: tuple[str, ...] = (
     "health",
     "education",
     "youth_justice",
+    "central_government",
     "dwp",
     "hmrc",
     "housing",
@@ -96,6 +97,27 @@ def persistence(n_years: int, drop_off: float = 0.0, start: int = 0) -> dict[int
     """
     d = check_rate(drop_off, "drop_off")
     return {start + t: (1 - d) ** t for t in range(int(n_years))}
+
+
+def persistence_quarters(n_quarters: int, drop_off: float = 0.0) -> dict[int, float]:
+    """Year weights for a quarterly change counted for ``n_quarters`` quarters.
+
+    Quarter ``q`` falls in year ``q // 4`` and keeps ``(1 - drop_off) ** (q // 4)``
+    of its value, so ``drop_off`` is the share of the effect lost each year.
+    One quarter (the default reading of a 3-month before/after window) gives
+    ``{0: 1.0}``.
+
+    >>> persistence_quarters(6, 0.5)
+    {0: 4.0, 1: 1.0}
+    """
+    if int(n_quarters) != n_quarters or n_quarters < 1:
+        raise CBAError(f"n_quarters must be a whole number >= 1, got {n_quarters!r}")
+    d = check_rate(drop_off, "drop_off")
+    out: dict[int, float] = {}
+    for q in range(int(n_quarters)):
+        y = q // 4
+        out[y] = out.get(y, 0.0) + (1 - d) ** y
+    return out
 
 
 @dataclass(frozen=True)
@@ -319,24 +341,45 @@ class CBAModel:
         kw.update(changes)
         return CBAModel(streams, **kw)
 
+    def with_outcome_years(self, years: int | Sequence[int] | Mapping[int, float]) -> CBAModel:
+        """A copy in which every benefit and disbenefit stream has the year weights ``years``.
+
+        Costs keep their own years. Use with :func:`persistence_quarters` to
+        count an observed quarterly change for longer than one quarter.
+        """
+        from dataclasses import replace
+
+        streams = [replace(s, years=years) if s.kind != "cost" else s for s in self.streams]
+        cost_years = [max(s.weights) for s in self.streams if s.kind == "cost"]
+        last = max([max(_years(years, "years")), *cost_years])
+        return self.with_settings(streams=streams, horizon=max(self.horizon, last + 1))
+
     def _prepare(self, params: Parameters | Mapping[str, float] | None, overrides: Mapping[str, float]):
-        """Uprate if asked; return (values, ob_rates) with values name -> float."""
+        """Uprate if asked; return (values, ob_rates, uprating factors).
+
+        Overrides (and Monte Carlo draws) are given in each parameter's own
+        price year and are uprated with the same factor as its central value.
+        """
+        factors: dict[str, float] = {}
         if isinstance(params, Parameters):
             p = params
             if self.price_year is not None:
                 p = p.uprate(self.price_year, self.index)
+                factors = {
+                    n: self.index.factor(params[n].price_year, self.price_year)
+                    for n in params
+                    if params[n].kind == "unit_cost"
+                }
             values: dict[str, Any] = p.values_dict()
-            kinds = {n: p[n].kind for n in p}
         else:
             if self.price_year is not None:
                 raise CBAError("uprating needs a Parameters object (with price years), not plain values")
             values = {k: float(v) for k, v in (params or {}).items()}
             p = None
-            kinds = {}
         for k, v in overrides.items():
             if k not in values:
                 raise UnknownParameterError(f"override {k!r} is not a defined parameter")
-            values[k] = v
+            values[k] = v * factors.get(k, 1.0)
         obs = []
         for s in self.streams:
             if s.optimism_bias is not None:
@@ -346,7 +389,7 @@ class CBAModel:
             if grade is None and p is not None and isinstance(s.unit_cost, str) and s.unit_cost in p:
                 grade = p[s.unit_cost].confidence
             obs.append(ob_rate(grade, self.ob_grades))
-        return values, obs, kinds
+        return values, obs, factors
 
     def _arrays(self, values: Mapping[str, Any], obs: Sequence[Ref], n: int) -> dict[str, np.ndarray]:
         """Core arithmetic for ``n`` parameter sets at once (values may be arrays of length n)."""
@@ -461,7 +504,7 @@ class CBAModel:
     def _simulate_arrays(
         self, draws: Mapping[str, np.ndarray], params: Parameters | Mapping[str, float] | None
     ) -> dict[str, Any]:
-        values, obs, _ = self._prepare(params, {})
+        values, obs, factors = self._prepare(params, {})
         lengths = {len(np.asarray(v)) for v in draws.values()}
         if len(lengths) != 1:
             raise CBAError("every drawn parameter needs the same number of draws")
@@ -469,7 +512,7 @@ class CBAModel:
         for k, v in draws.items():
             if k not in values:
                 raise UnknownParameterError(f"drawn parameter {k!r} is not defined")
-            values[k] = np.asarray(v, dtype=float)
+            values[k] = np.asarray(v, dtype=float) * factors.get(k, 1.0)
         return self._arrays(values, obs, n)
 
     def metric(
@@ -509,6 +552,14 @@ def _metrics(model: CBAModel, a: Mapping[str, Any], payer: str | None = None) ->
         "bcr": bcr,
         "roi": roi,
     }
+
+
+def money_axis(ax: Any, which: str = "y") -> None:
+    """Format an axis in pounds with thousands separators (no scientific offset)."""
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda x, _pos: f"{x:,.0f}")
+    (ax.yaxis if which == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
 class CBAResult:
@@ -574,6 +625,15 @@ class CBAResult:
             )
         self.lines = pd.DataFrame(rows)
 
+    def stream_value(self, stream: str, what: str = "gross") -> float:
+        """One number from :attr:`lines` for one stream (``gross``, ``net``, ``pv``, ...)."""
+        lines = self.lines.set_index("stream")
+        if stream not in lines.index:
+            raise CBAError(f"no stream named {stream!r} (streams: {', '.join(lines.index)})")
+        if what not in lines.columns:
+            raise CBAError(f"{what!r} is not a column of the result lines ({', '.join(lines.columns)})")
+        return float(lines.at[stream, what])
+
     def metric(self, name: str = "npv", payer: str | None = None) -> float:
         """One metric (see :data:`METRICS`), for all payers or one payer."""
         if name not in METRICS:
@@ -637,22 +697,22 @@ class CBAResult:
             + (f"; prices uprated to {m.price_year}" if m.price_year is not None else ""),
             "",
         ]
-        head = f"{'stream':<26}{'payer':<17}{'kind':<11}{'gross':>12}{'factor':>8}{'PV':>12}"
+        head = f"{'stream':<26}{'payer':<20}{'kind':<11}{'gross':>12}{'factor':>8}{'PV':>12}"
         out += [head, "-" * len(head)]
         for _, r in self.lines.iterrows():
             out.append(
-                f"{str(r['label'])[:25]:<26}{r['payer']:<17}{r['kind']:<11}{r['gross']:>12,.0f}"
+                f"{str(r['label'])[:25]:<26}{str(r['payer'])[:19]:<20}{r['kind']:<11}{r['gross']:>12,.0f}"
                 f"{r['adjustment_factor']:>8.3f}{r['pv']:>12,.0f}"
             )
         out.append("")
         bp = self.by_payer()
-        head = f"{'payer':<17}{'benefits':>12}{'disbenefits':>12}{'costs':>12}{'NPV':>12}{'BCR':>7}{'payback':>9}"
+        head = f"{'payer':<20}{'benefits':>12}{'disbenefits':>12}{'costs':>12}{'NPV':>12}{'BCR':>7}{'payback':>9}"
         out += [head, "-" * len(head)]
         for _, r in bp.iterrows():
             bcr = "" if pd.isna(r["bcr"]) else f"{r['bcr']:.2f}"
             pb = "none" if pd.isna(r["payback_year"]) else str(int(r["payback_year"]))
             out.append(
-                f"{r['payer']:<17}{r['pv_benefits']:>12,.0f}{r['pv_disbenefits']:>12,.0f}{r['pv_costs']:>12,.0f}"
+                f"{str(r['payer'])[:19]:<20}{r['pv_benefits']:>12,.0f}{r['pv_disbenefits']:>12,.0f}{r['pv_costs']:>12,.0f}"
                 f"{r['npv']:>12,.0f}{bcr:>7}{pb:>9}"
             )
         if self.truncated:
@@ -692,6 +752,7 @@ class CBAResult:
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels, rotation=25, ha="right")
         ax.set_ylabel("Present value (GBP)")
+        money_axis(ax, "y")
         ax.legend(handles=[Patch(color=colours[p], label=p) for p in payers] + [Patch(color="0.35", label="net")],
                   title="payer", fontsize=8, loc="best")
         ax.set_title(title or "Present value by outcome and payer")

@@ -151,6 +151,7 @@ def back_solve(
     high: float | None = None,
     distribution: str | None = None,
     note: str = "",
+    round_to: float | None = None,
 ) -> Parameter:
     """The unit cost implied by a stated total and its quantity, as a flagged parameter.
 
@@ -165,12 +166,18 @@ def back_solve(
         (e.g. ``(28, 3)`` for 28 cases x 3 months).
     source
         Where the total and quantity are stated.
+    round_to
+        Round the implied unit cost to this step (``0.01`` for pence, ``1``
+        for whole pounds), as a published unit cost would be. Then
+        ``quantity x unit cost`` need not give the stated total back exactly,
+        which is what makes reproducing the total a real check. ``None``
+        keeps the unrounded value (the total is then reproduced by construction).
 
     Returns
     -------
     Parameter
         ``kind="unit_cost"``, ``back_solved=True``, ``value = total / quantity``
-        (unrounded: the stated total is then reproduced exactly).
+        (rounded if asked); ``note`` records the division and the unrounded value.
 
     Examples
     --------
@@ -189,9 +196,18 @@ def back_solve(
     if total < 0:
         raise NegativeUnitCostError(f"back_solve({name!r}): total {total} must be >= 0")
     shown = " x ".join(f"{float(f):g}" for f in factors)
+    exact = float(total) / q
+    value = exact
+    if round_to is not None:
+        if round_to <= 0:
+            raise CBAError(f"back_solve({name!r}): round_to must be > 0, got {round_to}")
+        value = round(round(exact / round_to) * round_to, 10)
+    rounding = "" if round_to is None else f" = {exact:.10g}, rounded to {round_to:g}"
+    if low is not None and high is not None:
+        low, high = min(low, value), max(high, value)
     return Parameter(
         name=name,
-        value=float(total) / q,
+        value=value,
         kind="unit_cost",
         unit=unit,
         source=source,
@@ -201,7 +217,7 @@ def back_solve(
         low=low,
         high=high,
         distribution=distribution,
-        note=(note + "; " if note else "") + f"back-solved: {float(total):g} / ({shown})",
+        note=(note + "; " if note else "") + f"back-solved: {float(total):g} / ({shown}){rounding}",
     )
 
 
@@ -253,6 +269,29 @@ class Parameters(Mapping[str, Parameter]):
         for name in values:
             self[name]  # raises for an unknown name
         return Parameters(p.with_value(float(values[p.name])) if p.name in values else p for p in self.items_)
+
+    def with_ranges(
+        self, ranges: Mapping[str, tuple[float, float]], *, distribution: str | None = None
+    ) -> Parameters:
+        """A copy with ``low``/``high`` (and optionally the distribution) set for the named parameters."""
+        for name in ranges:
+            self[name]
+        out = []
+        for p in self.items_:
+            if p.name in ranges:
+                lo, hi = (float(x) for x in ranges[p.name])
+                dist = distribution or (p.distribution if p.distribution != "fixed" else "triangular")
+                out.append(replace(p, low=lo, high=hi, distribution=dist))
+            else:
+                out.append(p)
+        return Parameters(out)
+
+    def with_price_year(self, year: int, names: Iterable[str] | None = None) -> Parameters:
+        """A copy with ``price_year`` set on the named unit costs (default: those without one)."""
+        chosen = set(names) if names is not None else {p.name for p in self.items_ if p.price_year is None}
+        return Parameters(
+            replace(p, price_year=int(year)) if p.name in chosen and p.kind == "unit_cost" else p for p in self.items_
+        )
 
     def add(self, *params: Parameter) -> Parameters:
         """A copy with more parameters."""

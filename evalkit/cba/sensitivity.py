@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import optimize
 
 from evalkit.cba.errors import CBAError, UnknownParameterError
-from evalkit.cba.model import METRICS, CBAModel, _metrics
+from evalkit.cba.model import METRICS, CBAModel, _metrics, money_axis
 from evalkit.cba.params import Parameters
 
 
@@ -90,6 +90,8 @@ class SensitivityResult:
         ax.axvline(base, color="black", linewidth=1)
         ax.axvline(0, color="0.5", linewidth=0.8, linestyle="--")
         ax.set_xlabel(f"{self.metric}" + (f" ({self.payer})" if self.payer else " (all payers)"))
+        if self.metric not in ("bcr", "roi"):
+            money_axis(ax, "x")
         from matplotlib.patches import Patch
 
         ax.legend(handles=[Patch(color=c_low, label="parameter at low"), Patch(color=c_high, label="parameter at high")],
@@ -253,6 +255,38 @@ def break_even(
     return BreakEvenResult(name, value, x0, metric, target, payer, linear, feasible, note)
 
 
+def break_even_table(
+    model: CBAModel,
+    params: Parameters,
+    names: Sequence[str],
+    *,
+    metric: str = "npv",
+    target: float = 0.0,
+    payers: Sequence[str | None] = (None,),
+) -> pd.DataFrame:
+    """:func:`break_even` for several parameters and payers, as a table.
+
+    Columns: ``parameter``, ``payer`` (``total`` for all payers), ``central``,
+    ``break_even``, ``change`` (break-even minus central), ``feasible``, ``note``.
+    """
+    rows = []
+    for payer in payers:
+        for n in names:
+            b = break_even(model, params, n, metric=metric, target=target, payer=payer)
+            rows.append(
+                {
+                    "parameter": n,
+                    "payer": payer or "total",
+                    "central": b.base_value,
+                    "break_even": b.value,
+                    "change": None if b.value is None else b.value - b.base_value,
+                    "feasible": b.feasible,
+                    "note": b.note,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 # --------------------------------------------------------------------------- Monte Carlo
 
 
@@ -352,6 +386,8 @@ class MonteCarloResult:
             ax.legend(fontsize=8)
             ax.set_xlabel(f"{self.metric}" + (f" ({self.payer})" if self.payer else " (all payers)"))
         ax.axvline(0, color="0.4", linewidth=0.8)
+        if self.metric not in ("bcr", "roi") or by_payer:
+            money_axis(ax, "x")
         ax.set_title(title or f"Monte Carlo distribution ({self.n} draws, seed {self.seed})")
         return ax
 
