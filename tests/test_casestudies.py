@@ -53,7 +53,7 @@ def test_rating_summary_with_and_without_values(tables):
     s = casestudies.rating_summary(cov, ratings).set_index("respondent_group")
     assert s.loc["young_person", "median"] == 4 and s.loc["young_person", "mean"] == 4
     g = casestudies.rating_grid(cov, ratings)
-    states = dict(zip(zip(g.respondent_group, g.case_study), g.state, strict=True))
+    states = dict(zip(zip(g.respondent_group, g.case_study, strict=True), g.state, strict=True))
     assert states[("young_person", 1)] == "not collected"
     assert states[("young_person", 3)] == "rated"
     assert states[("parent", 1)] == "value lost"
