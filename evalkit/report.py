@@ -238,6 +238,13 @@ class Reproduction:
             "note": "; ".join(parts),
         }
 
+    def reported(self, figure_id: str) -> float:
+        """The reported value of a stated numeric figure, as a number."""
+        d = _to_decimal(self.stated.loc[figure_id, "reported"])
+        if d is None:
+            raise ValueError(f"figure {figure_id!r} is not numeric: {self.stated.loc[figure_id, 'reported']!r}")
+        return float(d)
+
     def wants(self, *figure_ids: str) -> bool:
         """True if this folder states any of ``figure_ids`` (so a notebook computes only what it can check)."""
         return any(f in self.stated.index for f in figure_ids)
