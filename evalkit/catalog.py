@@ -66,6 +66,27 @@ CATALOG: dict[str, NotebookEntry] = {
             # An LA's own cases are child-level records: show and write aggregates only.
             la_params={"case_level_public": False},
         ),
+        NotebookEntry(
+            "02_sefton_cas",
+            "Before/after costing of outcome changes, cost-benefit analysis by payer, sensitivity",
+            required=("sefton_cba_outcomes", "sefton_cba_sample"),
+            optional=(
+                "sefton_costs",
+                "sefton_cba_windows",
+                "sefton_cohort_counts",
+                "sefton_prior_plans",
+                "sefton_closure_reasons",
+                "sefton_evaluation_samples",
+                "sefton_police_example",
+                "sefton_process_figures",
+                "stated_figures",
+            ),
+        ),
+        NotebookEntry(
+            "09_survey_baselines",
+            "Survey baselines: ratings, SDQ/SWEMWBS scoring, change, attrition weighting",
+            optional=("survey_responses_wide", "survey_responses_long"),
+        ),
     ]
 }
 

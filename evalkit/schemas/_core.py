@@ -95,7 +95,9 @@ class TableSpec:
     example
         One example row for templates (column -> value).
     checks
-        Extra whole-table checks: functions ``(df) -> list[(row_or_None, column_or_None, rule, detail)]``.
+        Extra whole-table checks: functions ``(df) -> list[(position, column, rule, detail)]``,
+        where ``position`` is the 0-based position of the offending row in ``df`` (or ``None``
+        for a whole-table problem); it is turned into the file's row number for the message.
     """
 
     name: str
@@ -593,7 +595,17 @@ def validate_frame(df: pd.DataFrame, spec: TableSpec, shown: str = "<table>") ->
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         raise InputError(problems)
+    typed.attrs["rows"] = [rowmap(i) for i in range(len(typed))]
     return typed
+
+
+def file_row(df: pd.DataFrame, position: int) -> int:
+    """Row number in the file (header = 1) of the row at ``position`` of a table read by :func:`read_table`.
+
+    Folder checks use it so their messages point at the same rows as the schema's.
+    """
+    rows = df.attrs.get("rows")
+    return int(rows[position]) if rows is not None and 0 <= position < len(rows) else position + 2
 
 
 def read_table(path: str | Path, spec: TableSpec | str | None = None) -> pd.DataFrame:

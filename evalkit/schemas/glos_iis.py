@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from evalkit.schemas._core import Problem, TableSpec, register, register_folder_check
+from evalkit.schemas._core import Problem, TableSpec, file_row, register, register_folder_check
 from evalkit.schemas.common import COMPARATORS
 
 SOURCE = "002_gloucestershire_iis"
@@ -205,7 +205,7 @@ def _finance_framing_consistent(folder, tables: dict[str, pd.DataFrame]) -> list
                     "mixed-framing",
                     f"item {item!r} is tagged with more than one framing ({sorted(g['framing'].unique())}); "
                     "one figure belongs to one framing",
-                    row=i + 2,
+                    row=file_row(fin, i),
                     column="framing",
                 )
             )

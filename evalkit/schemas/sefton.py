@@ -67,7 +67,7 @@ def _no_negative_money(df: pd.DataFrame) -> list[tuple[int | None, str | None, s
     out = []
     for i, v in df["value_gbp"].items():
         if pd.notna(v) and v < 0:
-            out.append((int(i) + 2, "value_gbp", "non-negative", f"{v} is negative; direction is set by 'kind'"))
+            out.append((int(i), "value_gbp", "non-negative", f"{v} is negative; direction is set by 'kind'"))
     return out
 
 
@@ -200,7 +200,7 @@ def _plan_breakdown(df: pd.DataFrame) -> list[tuple[int | None, str | None, str,
         if parts.loc[i].notna().any():
             s = parts.loc[i].fillna(0).sum()
             if s > df.at[i, "n_any_previous"]:
-                out.append((int(i) + 2, "n_any_previous", "breakdown-exceeds-total",
+                out.append((int(i), "n_any_previous", "breakdown-exceeds-total",
                             f"the breakdown sums to {s:g}, more than the total {df.at[i, 'n_any_previous']:g}"))
     return out
 
@@ -307,7 +307,7 @@ sefton_staffing_july2015 = register(
 
 def _range_order(df: pd.DataFrame) -> list[tuple[int | None, str | None, str, str]]:
     bad = df.index[df["value_low"] > df["value_high"]]
-    return [(int(i) + 2, "value_high", "range-order", "value_high is below value_low") for i in bad]
+    return [(int(i), "value_high", "range-order", "value_high is below value_low") for i in bad]
 
 
 sefton_process_figures = register(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from evalkit.schemas._core import Problem, TableSpec, register, register_folder_check
+from evalkit.schemas._core import Problem, TableSpec, file_row, register, register_folder_check
 
 SOURCE = "000_gloucestershire_yst"
 SAVING_BASES = ["cin_plan", "cp_plan", "none"]
@@ -313,14 +313,14 @@ def _case_ids_consistent(folder, tables: dict[str, pd.DataFrame]) -> list[Proble
         df = tables.get(name)
         if df is None:
             continue
-        for i, cid in zip(df.index, df["case_id"], strict=True):
+        for pos, cid in enumerate(df["case_id"]):
             if cid not in known:
                 problems.append(
                     Problem(
                         f"{folder.name}/{name}.csv",
                         "unknown-case",
                         f"case_id {cid} is not in yst_case_costs.csv",
-                        row=int(i) + 2,
+                        row=file_row(df, pos),
                         column="case_id",
                     )
                 )
