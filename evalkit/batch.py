@@ -124,7 +124,13 @@ def new_la(
     if folder.exists():
         raise FileExistsError(f"{folder} already exists; evalkit never overwrites an LA's data")
     entries = [entry(n) for n in notebooks] if notebooks else list(CATALOG.values())
-    tables = list(dict.fromkeys(t for e in entries for t in e.tables if e.data_param))
+    skipped = []
+    if not notebooks:
+        # Panel analyses only make sense for an LA the DfE panel knows.
+        known = _panel_knows(name)
+        skipped = [e.stem for e in entries if e.needs_panel and not known]
+        entries = [e for e in entries if e.stem not in skipped]
+    tables = list(dict.fromkeys(t for e in entries for t in e.scaffold_tables))
     tmp = folder.with_name(f".{folder.name}.tmp")
     if tmp.exists():
         import shutil
@@ -132,25 +138,34 @@ def new_la(
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     for t in tables:
-        if t == "stated_figures":
-            continue  # an LA has no document to reproduce unless it adds one
         (tmp / f"{t}.csv").write_text(templates.template_csv(t), encoding="utf-8")
-    (tmp / "README.md").write_text(templates.readme([t for t in tables if t != "stated_figures"], name), encoding="utf-8")
+    (tmp / "README.md").write_text(templates.readme(tables, name), encoding="utf-8")
     params = {
         "la_name": name,
         "notebooks": {e.stem: dict(e.la_params) for e in entries},
     }
-    (tmp / "params.yaml").write_text(
-        "# Notebooks to run for this LA, with any parameters that differ from the defaults.\n"
-        + yaml.safe_dump(params, sort_keys=False),
-        encoding="utf-8",
-    )
+    note = "# Notebooks to run for this LA, with any parameters that differ from the defaults.\n"
+    if skipped:
+        note += (f"# Not included: {', '.join(skipped)} (they analyse the LA in the DfE panel, which has no "
+                 f"LA called {name!r}).\n")
+    (tmp / "params.yaml").write_text(note + yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     if synthetic:
         from evalkit.synthetic import la_folder
 
         la_folder.fill(tmp, name, seed=seed)
     os.replace(tmp, folder)
     return folder
+
+
+def _panel_knows(name: str) -> bool:
+    """Whether the DfE panel (if present) has an LA of this name."""
+    try:
+        from evalkit import la_panel
+
+        la_panel.find_la(la_panel.load_panel(), name)
+        return True
+    except Exception:  # noqa: BLE001 - absent panel or unknown LA: both mean "no"
+        return False
 
 
 # ----------------------------------------------------------------------------- planning
@@ -210,38 +225,49 @@ def load_la(name_or_path: str, base: Path | None = None) -> LAConfig:
     )
 
 
-def validate_la(cfg: LAConfig, notebooks: Iterable[str]) -> list[str]:
-    """Problems with an LA's inputs for the chosen notebooks (empty list: all good)."""
+def validate_la(cfg: LAConfig, notebooks: Iterable[str]) -> dict[str, list[str]]:
+    """Problems with an LA's inputs, notebook by notebook (an empty list: that notebook may run).
+
+    Each notebook is held back only by problems in its own tables (a missing
+    required table, or a table that breaks its schema or a cross-table check),
+    so a bad survey file does not stop the costing notebook. Problems in CSVs
+    that no chosen notebook reads are listed under the key ``"(folder)"`` and
+    stop nothing.
+    """
     from evalkit import schemas
 
-    problems: list[str] = []
+    out: dict[str, list[str]] = {}
+    folder_results: dict[Path, list] = {}
+    used: dict[Path, set[str]] = {}
     for stem in notebooks:
         try:
             e = entry(stem)
         except KeyError as err:
-            problems.append(str(err).strip("'\""))
+            out[stem] = [str(err).strip("'\"")]
             continue
+        probs: list[str] = []
         if not (NOTEBOOKS / f"{e.stem}.ipynb").exists():
-            problems.append(f"notebook {e.stem}.ipynb is missing from notebooks/")
+            probs.append(f"notebook {e.stem}.ipynb is missing from notebooks/")
         folder = _data_folder(cfg, e)
-        if e.data_param is None or folder is None:
-            continue
-        for t in e.required:
-            if not (folder / f"{t}.csv").exists():
-                problems.append(f"{_show(folder / (t + '.csv'))}: [file-missing] required by {e.stem}")
-    checked: set[Path] = set()
-    for stem in notebooks:
-        try:
-            e = entry(stem)
-        except KeyError:
-            continue
-        folder = _data_folder(cfg, e)
-        if folder is None or folder in checked or e.data_param is None:
-            continue
-        checked.add(folder)
-        _, found = schemas.validate_folder(folder, strict=True)
-        problems += [str(p) for p in found]
-    return problems
+        if folder is not None:
+            for t in e.required:
+                if not (folder / f"{t}.csv").exists():
+                    probs.append(f"{_show(folder / (t + '.csv'))}: [file-missing] required by {e.stem}")
+            if folder not in folder_results:
+                _, folder_results[folder] = schemas.validate_folder(folder, strict=True)
+            mine = set(e.tables)
+            used.setdefault(folder, set()).update(mine)
+            probs += [str(p) for p in folder_results[folder] if Path(p.file).stem in mine]
+        out[e.stem] = probs
+    other = [
+        str(p)
+        for folder, found in folder_results.items()
+        for p in found
+        if Path(p.file).stem not in used.get(folder, set())
+    ]
+    if other:
+        out["(folder)"] = other
+    return out
 
 
 def _show(p: Path) -> str:
@@ -252,10 +278,11 @@ def _show(p: Path) -> str:
 
 
 def _data_folder(cfg: LAConfig, e) -> Path | None:
-    if e.data_param is None:
-        return None
-    override = cfg.notebooks.get(e.stem, {}).get(e.data_param)
-    return resolve(override) if override else cfg.folder
+    """Folder holding a notebook's tables for this LA: a params.yaml override, else the LA folder."""
+    override = cfg.notebooks.get(e.stem, {}).get(e.data_param) if e.data_param else None
+    if override:
+        return resolve(override)
+    return cfg.folder if (e.tables or e.data_param) else None
 
 
 def plan_tasks(cfg: LAConfig, notebooks: Sequence[str], run_dir: Path) -> list[Task]:
@@ -263,7 +290,9 @@ def plan_tasks(cfg: LAConfig, notebooks: Sequence[str], run_dir: Path) -> list[T
     for stem in notebooks:
         e = entry(stem)
         params: dict[str, Any] = {"la_name": cfg.name}
-        params.update(e.la_params)
+        params.update(
+            {k: v.replace("{la_dir}", str(cfg.folder)) if isinstance(v, str) else v for k, v in e.la_params.items()}
+        )
         if e.data_param:
             params[e.data_param] = str(_data_folder(cfg, e))
         params.update(cfg.notebooks.get(e.stem, {}))
@@ -497,12 +526,16 @@ def run_batch(
             tasks.append(Task(cfg.name, cfg.slug, ",".join(nbs), {}, "", "", status="invalid", error=str(err)))
             continue
         la_tasks = plan_tasks(cfg, nbs, run_dir)
-        problems = validate_la(cfg, nbs)
+        by_nb = validate_la(cfg, nbs)
         hashes[cfg.slug] = input_hashes(cfg, nbs)
+        problems = [p for ps in by_nb.values() for p in ps]
         if problems:
-            invalid[cfg.slug] = problems
-            for t in la_tasks:
-                t.status, t.error = "invalid", "; ".join(problems[:3]) + (f" (+{len(problems) - 3} more)" if len(problems) > 3 else "")
+            invalid[cfg.slug] = list(dict.fromkeys(problems))
+        for t in la_tasks:
+            mine = by_nb.get(t.notebook, [])
+            if mine:
+                more = f" (+{len(mine) - 3} more; see {cfg.slug}/VALIDATION_FAILED.txt)" if len(mine) > 3 else ""
+                t.status, t.error = "invalid", "; ".join(mine[:3]) + more
         tasks += la_tasks
 
     # Resume: keep what finished well and still has its outputs.

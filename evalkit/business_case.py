@@ -1263,7 +1263,10 @@ def reproduce(rep: Any, tables: Mapping[str, pd.DataFrame], cla: CLACheck | None
         The DfE cross-check (:func:`cla_crosscheck`); ``None`` when the
         external data are absent, in which case ``cla_reason`` says why and the
         figures of :data:`EXTERNAL_FIGURES` are marked not reproducible.
+        A folder with no stated figures (a new LA's own data) records nothing.
     """
+    if len(rep.stated) == 0:
+        return
     fin = tables["glos_iis_finance"]
     m = {i: mentions(fin, i) for i in fin["item"].unique()}
     from evalkit.schemas.glos_iis import FINANCE_ITEMS

@@ -29,9 +29,17 @@ class NotebookEntry:
         Tables it uses when present.
     la_params
         Parameters set for every LA run (on top of ``la_name``, ``data_dir``, ``out_dir``).
+        ``{la_dir}`` in a text value is replaced by the LA's folder.
     data_param
         Name of the notebook parameter that takes the LA folder (``None``: the
-        notebook reads public data only and takes no folder).
+        notebook keeps its default data and takes only ``la_name`` and ``la_params``).
+    scaffold
+        Tables ``evalkit new-la`` writes templates for (default: ``required + optional``
+        less ``stated_figures``). Tables that describe a seed document rather than an
+        LA are left out.
+    needs_panel
+        The notebook analyses the LA in the DfE children-looked-after panel, so the LA's
+        name must be one the panel knows.
     """
 
     stem: str
@@ -40,10 +48,17 @@ class NotebookEntry:
     optional: tuple[str, ...] = ()
     la_params: dict[str, Any] = field(default_factory=dict)
     data_param: str | None = "data_dir"
+    scaffold: tuple[str, ...] | None = None
+    needs_panel: bool = False
 
     @property
     def tables(self) -> tuple[str, ...]:
         return self.required + self.optional
+
+    @property
+    def scaffold_tables(self) -> tuple[str, ...]:
+        tables = self.scaffold if self.scaffold is not None else self.tables
+        return tuple(t for t in tables if t != "stated_figures")
 
 
 CATALOG: dict[str, NotebookEntry] = {
@@ -65,6 +80,7 @@ CATALOG: dict[str, NotebookEntry] = {
             ),
             # An LA's own cases are child-level records: show and write aggregates only.
             la_params={"case_level_public": False},
+            scaffold=("yst_case_costs", "unit_costs", "yst_case_profiles", "yst_case_activities"),
         ),
         NotebookEntry(
             "02_sefton_cas",
@@ -81,11 +97,38 @@ CATALOG: dict[str, NotebookEntry] = {
                 "sefton_process_figures",
                 "stated_figures",
             ),
+            scaffold=("sefton_cba_outcomes", "sefton_cba_sample", "sefton_cba_windows"),
+        ),
+        NotebookEntry(
+            "03_gloucestershire_iis",
+            "Placement-spend business case: growth and overspend paths, projection, break-even, CLA cross-check",
+            required=("glos_iis_finance",),
+            optional=("glos_iis_children_in_care", "glos_iis_cohort", "glos_iis_service", "stated_figures"),
+            scaffold=("glos_iis_finance", "glos_iis_cohort"),
+        ),
+        NotebookEntry(
+            "04_ofsted_edging_away",
+            "Edge-of-care features checklist and residential cost-avoidance calculator",
+            required=("edge_of_care_self_assessment",),
+            data_param=None,  # the feature list and costs come from the Ofsted report's folder
+            la_params={"self_assessment_file": "{la_dir}/edge_of_care_self_assessment.csv"},
+        ),
+        NotebookEntry(
+            "07_matching_la_level",
+            "The LA against matched comparison LAs: difference-in-differences, event study, synthetic control",
+            data_param=None,
+            needs_panel=True,
+        ),
+        NotebookEntry(
+            "08_matching_child_level",
+            "Young people who received the service against matched young people who did not",
+            required=("child_records",),
         ),
         NotebookEntry(
             "09_survey_baselines",
             "Survey baselines: ratings, SDQ/SWEMWBS scoring, change, attrition weighting",
             optional=("survey_responses_wide", "survey_responses_long"),
+            scaffold=("survey_responses_wide",),
         ),
     ]
 }

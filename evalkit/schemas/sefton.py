@@ -22,8 +22,9 @@ COMPARATORS = ["=", "~", ">", ">=", "<", "<="]
 
 def _prov(verbatim: bool = True) -> dict[str, pa.Column]:
     cols = {
+        # Required in the seed folder by tests/test_raw_data.py; optional for an LA's own data.
         "seed_lines": pa.Column(
-            str, nullable=False, description="Lines of the seed text (e.g. '1646-1647;1663')"
+            str, required=False, nullable=True, description="Lines of the seed text (e.g. '1646-1647;1663')"
         ),
     }
     if verbatim:
