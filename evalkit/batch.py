@@ -213,10 +213,18 @@ def load_la(name_or_path: str, base: Path | None = None) -> LAConfig:
     if not cfg_path.exists():
         have = ", ".join(f.name for f in la_folders(base)) or "none"
         raise FileNotFoundError(f"no LA folder with params.yaml at {folder} (LA folders: {have}); try `evalkit new-la`")
-    cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+    try:
+        cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or type(err).__name__
+        raise ValueError(f"{_show(cfg_path)}: [params] not valid YAML{where}: {problem}") from None
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{_show(cfg_path)}: [params] must be a mapping with la_name and notebooks")
     nbs = cfg.get("notebooks") or {}
     if not isinstance(nbs, dict):
-        raise ValueError(f"{cfg_path}: 'notebooks' must map notebook names to parameters")
+        raise ValueError(f"{_show(cfg_path)}: [params] 'notebooks' must map notebook names to parameters")
     return LAConfig(
         name=str(cfg.get("la_name") or folder.name),
         slug=folder.name,
