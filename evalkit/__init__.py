@@ -18,20 +18,28 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "batch",
+    "business_case",
+    "casestudies",
+    "catalog",
     "cba",
     "cli",
+    "cost_avoidance",
     "costing",
     "disclosure",
     "evidence",
     "its",
+    "la_compare",
+    "la_panel",
     "matching",
     "outputs",
     "paths",
     "plotting",
     "report",
+    "runner",
     "schemas",
     "surveys",
     "synthetic",
+    "templates",
 }
 
 

@@ -114,6 +114,11 @@ CATALOG: dict[str, NotebookEntry] = {
             la_params={"self_assessment_file": "{la_dir}/edge_of_care_self_assessment.csv"},
         ),
         NotebookEntry(
+            "06_its_adolescent_entries",
+            "Controlled interrupted time series of the LA's adolescent entries to care against comparators",
+            optional=("la_timeseries",),
+        ),
+        NotebookEntry(
             "07_matching_la_level",
             "The LA against matched comparison LAs: difference-in-differences, event study, synthetic control",
             data_param=None,

@@ -84,6 +84,25 @@ DERIVED_MEASURES: dict[str, DerivedMeasure] = {
 }
 
 
+#: Plain-language labels of measures (others are shown by name).
+MEASURE_LABELS: dict[str, str] = {
+    "adolescent_starts": "children starting to be looked after aged 10 and over",
+    "started_count": "children starting to be looked after",
+    "ceased_count": "children ceasing to be looked after",
+    "cla_31mar_count": "children looked after at 31 March",
+    "started_age_10_15": "children starting to be looked after aged 10 to 15",
+    "started_age_16_over": "children starting to be looked after aged 16 and over",
+    "cla_rate_per_10000": "children looked after at 31 March per 10,000 children",
+    "started_rate_per_10000": "children starting to be looked after per 10,000 children",
+}
+
+
+def measure_label(measure: str) -> str:
+    """A plain-language label for a measure: ``"<label> (<name>)"``, or the name itself."""
+    lab = MEASURE_LABELS.get(measure)
+    return f"{lab} ({measure})" if lab else measure
+
+
 class PanelMissing(FileNotFoundError):
     """The DfE panel file is not where it should be."""
 
@@ -255,8 +274,9 @@ def measure_series(panel: pd.DataFrame, measure: str) -> pd.DataFrame:
             )
         parts = panel.loc[panel["measure"].isin(d.components)]
         keys = ["la_old_code", "year"]
-        wide = parts.pivot_table(index=keys, columns="measure", values="value", aggfunc="first",
-                                 dropna=False)
+        # only the LA-years that exist (a pivot_table with dropna=False would add every
+        # LA x year combination, including years before or after an authority existed)
+        wide = parts.set_index([*keys, "measure"])["value"].unstack("measure")
         wide = wide.reindex(columns=list(d.components))
         sup = parts.groupby(keys)["suppressed"].any()
         present = parts.groupby(keys)["measure"].nunique()
@@ -280,7 +300,9 @@ def measure_series(panel: pd.DataFrame, measure: str) -> pd.DataFrame:
     out = out[SERIES_COLUMNS].copy()
     out["suppressed"] = out["suppressed"].astype(bool)
     out["year"] = out["year"].astype(int)
-    return out.sort_values(["la_old_code", "year"]).reset_index(drop=True)
+    out = out.sort_values(["la_old_code", "year"]).reset_index(drop=True)
+    out.attrs = {"measure": measure}
+    return out
 
 
 _SYNTH_SUFFIX = re.compile(r"\s*\(synthetic\)\s*$", re.IGNORECASE)
@@ -294,9 +316,21 @@ def _norm(name: Any) -> str:
 
 
 def la_table(panel: pd.DataFrame) -> pd.DataFrame:
-    """One row per LA entity: ``la_old_code, la_code, la_name, region, first_year, last_year``."""
-    _check_panel(panel)
-    g = panel.groupby("la_old_code", sort=True)
+    """One row per LA entity: ``la_old_code, la_code, la_name, region, first_year, last_year``.
+
+    Accepts the panel or a :func:`measure_series` frame (``la_code`` and
+    ``region`` are then taken as available).
+    """
+    if not isinstance(panel, pd.DataFrame):
+        raise TypeError(f"panel: expected a DataFrame from load_panel(), got {type(panel).__name__}")
+    missing = [c for c in ("la_old_code", "la_name", "year") if c not in panel.columns]
+    if missing:
+        raise ValueError(f"panel: columns {missing} are missing; pass the result of load_panel()")
+    df = panel.assign(
+        la_code=panel["la_code"] if "la_code" in panel.columns else "",
+        region=panel["region"] if "region" in panel.columns else "",
+    )
+    g = df.groupby("la_old_code", sort=True)
     out = g.agg(
         la_code=("la_code", "last"),
         la_name=("la_name", "last"),
@@ -304,6 +338,7 @@ def la_table(panel: pd.DataFrame) -> pd.DataFrame:
         first_year=("year", "min"),
         last_year=("year", "max"),
     )
+    out["la_code"] = out["la_code"].fillna("").astype(str)
     return out.reset_index()
 
 
@@ -333,9 +368,12 @@ def find_la(panel: pd.DataFrame, name_or_code: str | int) -> str:
     """
     las = la_table(panel)
     q = str(name_or_code).strip()
-    if q in set(las["la_old_code"]):
-        return q
-    by_code = las.loc[las["la_code"].str.upper() == q.upper()]
+    if not q:
+        raise UnknownLA("la_name: empty; give a local authority name or code")
+    codes = {c.upper(): c for c in las["la_old_code"]}
+    if q.upper() in codes:
+        return codes[q.upper()]
+    by_code = las.loc[(las["la_code"] != "") & (las["la_code"].str.upper() == q.upper())]
     if len(by_code) == 1:
         return str(by_code["la_old_code"].iloc[0])
     norm = las["la_name"].map(_norm)
@@ -392,7 +430,10 @@ def load_or_synthetic(
             False,
             f"The DfE panel ({where}) was not found. Using a SYNTHETIC panel of {n} made-up "
             f"local authorities (seed {seed}) so the notebook still runs; its numbers are not "
-            "real and say nothing about any real authority.",
+            "real and say nothing about any real authority. Built-in effect: "
+            f"{panel.attrs['truth']['treated_la_name']} has adolescent starts multiplied by "
+            f"{panel.attrs['truth']['level_ratio']:g} (and by {panel.attrs['truth']['slope_ratio']:g} "
+            f"per further year) from {panel.attrs['truth']['start_year']}.",
         )
     n = panel["la_old_code"].nunique()
     years = f"{panel['year'].min()}-{panel['year'].max()}"
@@ -402,3 +443,98 @@ def load_or_synthetic(
         f"Using the DfE children-looked-after panel ({PANEL_FILE}): {n} local-authority "
         f"entities, years ending 31 March {years}.",
     )
+
+
+def series_from_table(table: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """An authority's own figures (table ``la_timeseries``) in :func:`measure_series` form.
+
+    Parameters
+    ----------
+    table
+        The validated ``la_timeseries`` table (``evalkit.schemas.load_table(folder,
+        "la_timeseries")``), yearly (a ``year`` column).
+    measure
+        The measure to take.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``la_old_code, la_name, region, year, value, suppressed``. Authorities
+        supplied this way have no DfE number; ``la_old_code`` is ``"own:<name>"``
+        and ``region`` is empty.
+    """
+    if "year" not in table.columns or table["year"].isna().all():
+        raise ValueError(
+            "table: la_timeseries has no 'year' column; the LA panel analysis is yearly "
+            "(for a monthly series call evalkit.its.fit_its directly)"
+        )
+    have = sorted(table["measure"].unique())
+    if measure not in have:
+        raise UnknownMeasure(f"measure: {measure!r} is not in la_timeseries (it has: {', '.join(have)})")
+    sub = table.loc[table["measure"] == measure]
+    sup = sub["suppressed"] if "suppressed" in sub.columns else pd.Series(False, index=sub.index)
+    out = pd.DataFrame(
+        {
+            "la_old_code": "own:" + sub["la_name"].astype(str),
+            "la_name": sub["la_name"].astype(str),
+            "region": "",
+            "year": sub["year"].astype(int),
+            "value": sub["value"].astype(float),
+            "suppressed": sup.fillna(False).astype(bool),
+        }
+    )
+    out = out.sort_values(["la_old_code", "year"]).reset_index(drop=True)[SERIES_COLUMNS]
+    out.attrs = {"measure": measure}
+    return out
+
+
+def series_for_its(
+    measure: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    seed: int = 0,
+    path: str | os.PathLike[str] | None = None,
+) -> tuple[pd.DataFrame, bool, str]:
+    """One measure for every authority: the DfE panel (or the synthetic fallback),
+    optionally with an authority's own figures from ``data_dir``.
+
+    Parameters
+    ----------
+    measure
+        Raw or derived measure (see :func:`measure_series`).
+    data_dir
+        Folder holding ``la_timeseries.csv`` (schema ``la_timeseries``). Its
+        authorities' figures for ``measure`` replace the panel's series of the
+        authority with the same name, or are added if the panel has none.
+    seed
+        Seed of the synthetic panel used when the DfE panel is absent.
+    path
+        The panel file (default ``../shared/external/dfe_cla_la_panel.csv``).
+
+    Returns
+    -------
+    series : pandas.DataFrame
+        :data:`SERIES_COLUMNS`; ``attrs["measure"]`` is ``measure``.
+    is_real : bool
+        Whether the panel is the real DfE one.
+    message : str
+        What was loaded, in one or two sentences (no absolute paths).
+    """
+    panel, is_real, msg = load_or_synthetic(seed=seed, path=path)
+    series = measure_series(panel, measure)
+    if data_dir is None:
+        return series, is_real, msg
+    from evalkit import paths, schemas
+
+    folder = paths.resolve(data_dir)
+    own = series_from_table(schemas.load_table(folder, "la_timeseries"), measure)
+    names = set(own["la_name"].map(_norm))
+    replaced = sorted(series.loc[series["la_name"].map(_norm).isin(names), "la_name"].unique())
+    series = series.loc[~series["la_name"].map(_norm).isin(names)]
+    out = pd.concat([series, own], ignore_index=True).sort_values(["la_old_code", "year"])
+    out = out.reset_index(drop=True)
+    out.attrs = {"measure": measure}
+    who = ", ".join(sorted(own["la_name"].unique()))
+    msg += (f" Figures for {who} come from the folder's la_timeseries.csv"
+            + (f" (replacing the panel's series for {', '.join(replaced)})." if replaced else "."))
+    return out, is_real, msg

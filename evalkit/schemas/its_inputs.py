@@ -16,7 +16,9 @@ from evalkit.schemas._core import TableSpec, register
 
 def _time_index_problems(df: pd.DataFrame) -> list[tuple[int | None, str | None, str, str]]:
     """One time column; no repeated and no missing time points within a series."""
-    has_year, has_month = "year" in df.columns, "month" in df.columns
+    # a column left empty (as in the template, which lists both) counts as absent
+    has_year = "year" in df.columns and bool(df["year"].notna().any())
+    has_month = "month" in df.columns and bool(df["month"].notna().any())
     if not has_year and not has_month:
         return [(None, None, "missing-column",
                  "give a 'year' column (year ending 31 March, e.g. 2016) or a 'month' column (YYYY-MM)")]

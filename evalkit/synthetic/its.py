@@ -173,6 +173,7 @@ def coverage_study(
     rhos: tuple[float, ...] = (0.0, 0.4, 0.7),
     errors: tuple[str, ...] = ("naive", "newey-west", "ar1"),
     reps: int = 200,
+    methods: dict[str, dict] | None = None,
     *,
     level: float = 2.0,
     slope: float = 0.1,
@@ -186,6 +187,9 @@ def coverage_study(
     For each length ``n`` and AR(1) coefficient ``rho``, ``reps`` gaussian
     series are drawn (intervention at ``n // 2 + 1``), and each is fitted with
     every option in ``errors`` (the same series for every option).
+    ``methods`` (label -> keyword arguments of ``fit_its``) replaces ``errors``
+    to compare variants, e.g. ``{"ar1 (Prais-Winsten)": {"errors": "ar1",
+    "ar1_method": "prais-winsten"}}``.
 
     Returns
     -------
@@ -195,9 +199,21 @@ def coverage_study(
         ``mc_se`` (its Monte Carlo standard error), ``mean_width``, ``reps``
         and ``failed`` (fits that raised).
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # tiny matrices: BLAS threads only add contention
+        return _coverage_study(ns, rhos, errors, reps, methods, level, slope, sigma, alpha, seed,
+                               fit_kwargs)
+
+
+def _coverage_study(ns, rhos, errors, reps, methods, level, slope, sigma, alpha, seed,
+                    fit_kwargs) -> pd.DataFrame:
     from evalkit.its import fit_its
 
     fit_kwargs = dict(fit_kwargs or {})
+    if methods is None:
+        methods = {e: {"errors": e} for e in errors}
+    labels = list(methods)
     ss = np.random.SeedSequence(seed)
     rows = []
     cells = [(n, r) for n in ns for r in rhos]
@@ -205,15 +221,17 @@ def coverage_study(
         rng = np.random.default_rng(child)
         truth = {"level": level, "slope": slope}
         est: dict[tuple[str, str], list[tuple[float, float, float]]] = {
-            (e, k): [] for e in errors for k in truth
+            (e, k): [] for e in labels for k in truth
         }
-        failed = dict.fromkeys(errors, 0)
+        failed = dict.fromkeys(labels, 0)
         for _ in range(reps):
             df = make_its_series(n, level=level, slope=slope, rho=rho, sigma=sigma, rng=rng)
             start = df.attrs["truth"]["start"]
-            for e in errors:
+            df.attrs = {}  # pandas deep-copies attrs on every operation; not needed here
+            for e in labels:
                 try:
-                    res = fit_its(df, "y", "time", start, errors=e, alpha=alpha, **fit_kwargs)
+                    kw = {**fit_kwargs, **methods[e]}
+                    res = fit_its(df, "y", "time", start, alpha=alpha, **kw)
                 except (ValueError, np.linalg.LinAlgError):
                     failed[e] += 1
                     continue

@@ -123,3 +123,21 @@ def _cohort(rng: np.random.Generator, la_name: str) -> pd.DataFrame:
             "base": ["young people in out-of-area placements", "cohort", "cohort"],
         }
     )
+
+
+@generator("la_timeseries")
+def _timeseries(rng: np.random.Generator, la_name: str) -> pd.DataFrame:
+    """Adolescent entries to care a year, 2011-2022, with a known 20% fall from 2016."""
+    years = np.arange(2011, 2023)
+    base = float(rng.uniform(30, 90))
+    trend = float(rng.normal(0.5, 0.8))
+    mean = (base + trend * (years - 2011)) * np.where(years >= 2016, 0.8, 1.0)
+    return pd.DataFrame(
+        {
+            "la_name": la_name,
+            "year": years,
+            "measure": "adolescent_starts",
+            "value": rng.poisson(np.clip(mean, 1, None)).astype(float),
+            "source": "synthetic (evalkit.synthetic.la_tables): true level ratio 0.8 from 2016",
+        }
+    )
