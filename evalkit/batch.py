@@ -433,9 +433,13 @@ def run_task(task: dict[str, Any], reuse_kernel: bool = True) -> dict[str, Any]:
 
 
 def _init_worker() -> None:
+    """Set up a worker process: one BLAS thread per kernel, so parallel workers do not
+    oversubscribe the cores, and shut the warm kernel down when the worker exits."""
     import atexit
 
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+        os.environ[var] = "1"
     atexit.register(shutdown_worker_kernel)
 
 
