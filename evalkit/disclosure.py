@@ -137,6 +137,32 @@ def suppress(
     return out
 
 
+def suppress_statistics(
+    df: pd.DataFrame,
+    count: str,
+    stats: Sequence[str],
+    *,
+    threshold: int | None = None,
+    marker: str = MARKER,
+) -> pd.DataFrame:
+    """Hide summary statistics (means, medians, minima, maxima) of groups smaller than ``threshold``.
+
+    A minimum or a maximum of three ratings is one person's answer; a mean of
+    two with one known answer gives the other away. Groups with ``count`` from
+    1 to ``threshold - 1`` have their ``stats`` replaced by ``marker``.
+    """
+    threshold = DEFAULT_THRESHOLD if threshold is None else int(threshold)
+    out = df.copy()
+    n = pd.to_numeric(out[count], errors="coerce")
+    small = (n > 0) & (n < threshold)
+    for c in stats:
+        if c in out.columns:
+            col = out[c].astype(object)
+            col[small.to_numpy()] = marker
+            out[c] = col
+    return out
+
+
 def unsuppressed_small_counts(df: pd.DataFrame, counts: Sequence[str], threshold: int = DEFAULT_THRESHOLD) -> list[tuple[int, str]]:
     """(row, column) of every count that should have been suppressed but was not."""
     found = []

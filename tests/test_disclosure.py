@@ -69,3 +69,9 @@ def test_outputs_refuse_raw_and_leave_no_partial_file(tmp_path):
     with pytest.raises(TypeError):
         atomic_write_bytes(target, object())  # type: ignore[arg-type]
     assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_statistics_of_small_groups_are_hidden():
+    df = pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 12, 0], "mean": [4.0, 3.5, None], "max": [5, 5, None]})
+    out = disclosure.suppress_statistics(df, "n", ["mean", "max"])
+    assert out["mean"].tolist()[:2] == ["c", 3.5] and out["max"].tolist()[:2] == ["c", 5]

@@ -53,12 +53,31 @@ def test_seed_lines_point_inside_the_seed(folder):
                 assert 1 <= int(lo) <= int(hi or lo) <= n_lines, f"{name}: bad seed_lines {ref!r}"
 
 
-def test_notebook_run_leaves_raw_data_unchanged(tmp_path):
+def test_notebook_run_leaves_raw_data_unchanged_and_reads_entered_ratings(tmp_path):
+    """Run notebook 01 with ratings entered in the case_study_ratings template (as an evaluator
+    would, reading the printed figures): raw data stay byte-for-byte the same, and the rating
+    summary is built from the entered values."""
+    import pandas as pd
+
+    from evalkit import templates
+
+    ratings = tmp_path / "ratings.csv"
+    header = templates.template_csv("case_study_ratings").splitlines()[0]
+    rows = [f"Figure 3,young_person,{c},overall support,{r},test" for c, r in [(3, 4), (4, 5), (5, 2)]]
+    rows += [f"Figure 5,parent,{c},overall support,{r},test" for c, r in [(1, 2), (2, 4)]]
+    ratings.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     before = tree_hash(paths.RAW)
     execute(
         paths.NOTEBOOKS / "01_gloucestershire_yst.ipynb",
         tmp_path / "01.ipynb",
-        parameters={"out_dir": str(tmp_path / "derived")},
+        parameters={"out_dir": str(tmp_path / "derived"), "ratings_file": str(ratings)},
     )
     assert tree_hash(paths.RAW) == before
-    assert (tmp_path / "derived" / "01_gloucestershire_yst" / "reproduction.csv").exists()
+    out = tmp_path / "derived" / "01_gloucestershire_yst"
+    assert (out / "reproduction.csv").exists()
+    summary = pd.read_csv(out / "rating_summary.csv", dtype=str).set_index("respondent_group")
+    # 3 ratings: the count and its statistics are suppressed on output (a minimum of 3 is one answer)
+    assert summary.loc["young_person", "ratings_available"] == "c"
+    assert summary.loc["young_person", ["median", "mean", "min", "max"]].tolist() == ["c"] * 4
+    nb = (tmp_path / "01.ipynb").read_text(encoding="utf-8")
+    assert "young_person Figure 3             5         0        2             3                  3     4.0" in nb
