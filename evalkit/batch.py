@@ -301,8 +301,14 @@ def plan_tasks(cfg: LAConfig, notebooks: Sequence[str], run_dir: Path) -> list[T
         params.update(
             {k: v.replace("{la_dir}", str(cfg.folder)) if isinstance(v, str) else v for k, v in e.la_params.items()}
         )
-        if e.data_param:
-            params[e.data_param] = str(_data_folder(cfg, e))
+        folder = _data_folder(cfg, e)
+        # A notebook whose tables are all optional keeps its default data (e.g. the DfE panel)
+        # unless the LA folder actually holds one of them.
+        if e.data_param and folder is not None and (
+            e.required or cfg.notebooks.get(e.stem, {}).get(e.data_param)
+            or any((folder / f"{t}.csv").exists() for t in e.tables)
+        ):
+            params[e.data_param] = str(folder)
         params.update(cfg.notebooks.get(e.stem, {}))
         params["out_dir"] = str(run_dir / cfg.slug / "derived")
         tasks.append(

@@ -135,3 +135,15 @@ def test_cli_batch_exit_code(tmp_path, monkeypatch):
     monkeypatch.setattr(batch, "LAS", tmp_path)
     assert main(["batch", "--la", "Nowhere", "--out", str(tmp_path / "runs")]) in (1, 2)
     shutil.rmtree(tmp_path / "runs", ignore_errors=True)
+
+
+def test_optional_tables_decide_whether_data_dir_is_passed(tmp_path):
+    base = tmp_path / "las"
+    (base / "panelonly").mkdir(parents=True)
+    (base / "panelonly" / "params.yaml").write_text("la_name: Sefton\nnotebooks:\n  06_its_adolescent_entries: {}\n")
+    t = batch.plan_tasks(batch.load_la("panelonly", base), ["06_its_adolescent_entries"], tmp_path / "run")[0]
+    assert "data_dir" not in t.parameters  # no la_timeseries.csv: the notebook uses the DfE panel
+    (base / "panelonly" / "la_timeseries.csv").write_text("la_name,year,measure,value\nSefton,2016,x,1\n")
+    t = batch.plan_tasks(batch.load_la("panelonly", base), ["06_its_adolescent_entries"], tmp_path / "run")[0]
+    assert t.parameters["data_dir"] == str(base / "panelonly")
+    assert t.parameters["out_dir"] == str(tmp_path / "run" / "panelonly" / "derived")
