@@ -38,6 +38,14 @@ COUNT_PATTERN = re.compile(
 )
 
 
+#: Count-like names that count something other than people (years, LAs, draws): not suppressed.
+NOT_PEOPLE = re.compile(
+    r"^n_(pre|post|years?|months?|weeks?|donors|comparators|las?|placebos|draws|reps|items|outcomes|projects"
+    r"|findings|themes|features|covariates|periods)(_|$)",
+    re.IGNORECASE,
+)
+
+
 class DisclosureError(ValueError):
     """A table would disclose individual-level data."""
 
@@ -177,7 +185,7 @@ def unsuppressed_small_counts(df: pd.DataFrame, counts: Sequence[str], threshold
 
 def count_like_columns(df: pd.DataFrame) -> list[str]:
     """Columns whose names say they count people (``n``, ``n_*``, ``*_count``, ``respondents`` ...)."""
-    return [c for c in df.columns if COUNT_PATTERN.search(str(c))]
+    return [c for c in df.columns if COUNT_PATTERN.search(str(c)) and not NOT_PEOPLE.search(str(c))]
 
 
 def scan_file(path) -> list[str]:

@@ -75,3 +75,9 @@ def test_statistics_of_small_groups_are_hidden():
     df = pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 12, 0], "mean": [4.0, 3.5, None], "max": [5, 5, None]})
     out = disclosure.suppress_statistics(df, "n", ["mean", "max"])
     assert out["mean"].tolist()[:2] == ["c", 3.5] and out["max"].tolist()[:2] == ["c", 5]
+
+
+def test_count_like_columns_are_people_counts_only():
+    df = pd.DataFrame(columns=["n", "n_followed_up", "respondents", "young_people", "n_pre", "n_years",
+                               "n_donors_weight_over_1pct", "value", "share"])
+    assert disclosure.count_like_columns(df) == ["n", "n_followed_up", "respondents", "young_people"]
