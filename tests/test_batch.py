@@ -147,3 +147,15 @@ def test_optional_tables_decide_whether_data_dir_is_passed(tmp_path):
     t = batch.plan_tasks(batch.load_la("panelonly", base), ["06_its_adolescent_entries"], tmp_path / "run")[0]
     assert t.parameters["data_dir"] == str(base / "panelonly")
     assert t.parameters["out_dir"] == str(tmp_path / "run" / "panelonly" / "derived")
+
+
+def test_shipped_templates_match_their_schemas():
+    """Static templates in evalkit/resources/templates must not drift from the schemas they document."""
+    from evalkit.paths import ROOT
+
+    for path in sorted((ROOT / "evalkit" / "resources" / "templates").glob("*.csv")):
+        if path.stem not in schemas.REGISTRY:
+            continue
+        header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+        spec = schemas.get_spec(path.stem)
+        assert set(spec.required_columns()) <= set(header), f"{path.name} lacks required columns"
