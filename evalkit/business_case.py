@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import optimize
 
 from evalkit import cba
+from evalkit.la_panel import NATIONAL_FILE, load_cla_national  # noqa: F401 - re-exported
 
 #: Payer of every stream: the report's investment is the council's, and it does not
 #: say how the system-wide savings would be shared with the clinical commissioning group.
@@ -58,7 +59,6 @@ EXTERNAL_FIGURES = (
     "some_councils_doubled",
 )
 
-NATIONAL_FILE = "dfe_cla_national.csv"
 
 
 class BusinessCaseError(ValueError):
@@ -378,39 +378,6 @@ def investment_claim(revenue_total: float, capital: float, cumulative_overspend:
 
 
 # --------------------------------------------------------------------------- DfE cross-check
-
-
-def load_cla_national(path: str | Path | None = None) -> pd.DataFrame:
-    """England and regional children-looked-after totals (``../shared/external/dfe_cla_national.csv``).
-
-    Returns the rows of the ``release_table`` series (the same DfE files as the
-    LA panel) with columns ``area_name, area_code, geographic_level, year,
-    measure, value, suppressed``.
-
-    Raises
-    ------
-    evalkit.la_panel.PanelMissing
-        When the file is absent.
-    ValueError
-        When the file lacks a required column.
-    """
-    from evalkit import la_panel, paths
-
-    p = Path(path) if path is not None else paths.external(NATIONAL_FILE)
-    if p is None or not Path(p).is_file():
-        where = p if p is not None else paths.shared_dir() / "external" / NATIONAL_FILE
-        raise la_panel.PanelMissing(f"the DfE national children-looked-after file is not present at {where}")
-    raw = pd.read_csv(p, dtype={"area_code": str, "area_name": str, "measure": str, "series": str},
-                      keep_default_na=False, na_values={"value": [""]})
-    need = ["geographic_level", "area_code", "area_name", "year", "measure", "value", "suppressed", "series"]
-    missing = [c for c in need if c not in raw.columns]
-    if missing:
-        raise ValueError(f"{p}: not the DfE national file: columns {missing} are missing")
-    df = raw.loc[raw["series"] == "release_table", need[:-1]].copy()
-    df["year"] = pd.to_numeric(df["year"], errors="raise").astype(int)
-    df["value"] = pd.to_numeric(df["value"], errors="coerce")
-    df["suppressed"] = df["suppressed"].astype(str).str.lower().eq("true")
-    return df.reset_index(drop=True)
 
 
 @dataclass

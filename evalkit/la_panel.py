@@ -538,3 +538,39 @@ def series_for_its(
     msg += (f" Figures for {who} come from the folder's la_timeseries.csv"
             + (f" (replacing the panel's series for {', '.join(replaced)})." if replaced else "."))
     return out, is_real, msg
+
+
+NATIONAL_FILE = "dfe_cla_national.csv"
+
+
+def load_cla_national(path: str | Path | None = None) -> pd.DataFrame:
+    """England and regional children-looked-after totals (``../shared/external/dfe_cla_national.csv``).
+
+    Returns the rows of the ``release_table`` series (the same DfE files as the
+    LA panel) with columns ``area_name, area_code, geographic_level, year,
+    measure, value, suppressed``.
+
+    Raises
+    ------
+    PanelMissing
+        When the file is absent.
+    ValueError
+        When the file lacks a required column.
+    """
+    from evalkit import paths
+
+    p = Path(path) if path is not None else paths.external(NATIONAL_FILE)
+    if p is None or not Path(p).is_file():
+        where = p if p is not None else paths.shared_dir() / "external" / NATIONAL_FILE
+        raise PanelMissing(f"the DfE national children-looked-after file is not present at {where}")
+    raw = pd.read_csv(p, dtype={"area_code": str, "area_name": str, "measure": str, "series": str},
+                      keep_default_na=False, na_values={"value": [""]})
+    need = ["geographic_level", "area_code", "area_name", "year", "measure", "value", "suppressed", "series"]
+    missing = [c for c in need if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{p}: not the DfE national file: columns {missing} are missing")
+    df = raw.loc[raw["series"] == "release_table", need[:-1]].copy()
+    df["year"] = pd.to_numeric(df["year"], errors="raise").astype(int)
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    df["suppressed"] = df["suppressed"].astype(str).str.lower().eq("true")
+    return df.reset_index(drop=True)

@@ -59,13 +59,12 @@ def safe_table(
                 col[hidden.to_numpy()] = marker
                 out[d] = col
     if n_column and n_column in df:
-        n = pd.to_numeric(df[n_column], errors="coerce").astype(float)
-        small = ((n > 0) & (n < thr)).fillna(False).astype(bool)
-        for s in statistics:
-            if s in out:
-                col = out[s].astype(object)
-                col[small.to_numpy()] = marker
-                out[s] = col
+        # judge group size on the unsuppressed counts, hide the statistics in the output
+        hidden = disclosure.suppress_statistics(df[[n_column]].join(out[[c for c in statistics if c in out]]),
+                                                n_column, statistics, threshold=thr)
+        for c in statistics:
+            if c in out:
+                out[c] = hidden[c]
     return out
 
 
