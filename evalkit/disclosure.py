@@ -161,8 +161,8 @@ def suppress_statistics(
     """
     threshold = DEFAULT_THRESHOLD if threshold is None else int(threshold)
     out = df.copy()
-    n = pd.to_numeric(out[count], errors="coerce")
-    small = (n > 0) & (n < threshold)
+    n = pd.to_numeric(out[count], errors="coerce").astype(float)  # nullable counts: NA is not small
+    small = ((n > 0) & (n < threshold)).fillna(False).astype(bool)
     for c in stats:
         if c in out.columns:
             col = out[c].astype(object)

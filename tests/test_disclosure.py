@@ -81,3 +81,8 @@ def test_count_like_columns_are_people_counts_only():
     df = pd.DataFrame(columns=["n", "n_followed_up", "respondents", "young_people", "n_pre", "n_years",
                                "n_donors_weight_over_1pct", "value", "share"])
     assert disclosure.count_like_columns(df) == ["n", "n_followed_up", "respondents", "young_people"]
+
+
+def test_statistics_with_missing_group_sizes():
+    df = pd.DataFrame({"n": pd.array([3, None, 20], dtype="Int64"), "mean": [1.0, 2.0, 3.0]})
+    assert disclosure.suppress_statistics(df, "n", ["mean"])["mean"].tolist() == ["c", 2.0, 3.0]
