@@ -1,4 +1,12 @@
-"""Repository-wide pytest hook: no test or notebook run (nbval included) may change data/raw."""
+"""Repository-wide pytest hooks.
+
+* No test or notebook run (nbval included) may change ``data/raw``.
+* A rerun must reproduce ``data/derived`` byte for byte: nbval executes every
+  notebook with its default parameters, which write ``data/derived``, so after
+  the session each file there must be as it was (as committed, on a clean
+  clone). A difference means a notebook's output depends on the machine (CPU,
+  BLAS kernel, thread count) or on something outside the repository.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +15,43 @@ from pathlib import Path
 
 import pytest
 
-RAW = Path(__file__).parent / "data" / "raw"
-_before: dict[str, str] = {}
+ROOT = Path(__file__).parent
+RAW = ROOT / "data" / "raw"
+DERIVED = ROOT / "data" / "derived"
+_before: dict[Path, dict[str, str]] = {}
 
 
-def _hash_tree() -> dict[str, str]:
+def _hash_tree(folder: Path) -> dict[str, str]:
+    if not folder.is_dir():
+        return {}
     return {
-        str(p.relative_to(RAW)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(RAW.rglob("*"))
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    _before.update(_hash_tree())
+    for folder in (RAW, DERIVED):
+        _before[folder] = _hash_tree(folder)
+
+
+def _changed(folder: Path) -> list[str]:
+    before, after = _before.get(folder, {}), _hash_tree(folder)
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    after = _hash_tree()
-    changed = sorted(k for k in set(_before) | set(after) if _before.get(k) != after.get(k))
-    if changed:
-        print(f"\nERROR: data/raw changed during the test session: {changed[:10]}")
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller checks once
+        return
+    raw = _changed(RAW)
+    if raw:
+        print(f"\nERROR: data/raw changed during the test session: {raw[:10]}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    derived = _changed(DERIVED)
+    if derived:
+        print(
+            "\nERROR: rerunning the notebooks changed data/derived, so a rerun would not leave the "
+            f"checkout clean (machine-dependent precision?): {derived[:10]}"
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

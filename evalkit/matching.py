@@ -29,6 +29,14 @@ Neighbour search
     for the ATT), taking each unit's nearest still-unused candidate and
     re-querying, with a larger ``k``, only the few units whose candidates
     were all taken. Cost: one tree build (n log n) plus one query per unit.
+Ties
+    Covariates with few distinct values give many units the same score.
+    Scores, whitened coordinates and distances are rounded to 1e-9
+    (:data:`QUANTUM`) before they are ordered or compared, so that values
+    equal in exact arithmetic are equal on every machine; remaining ties
+    (the matching order and equidistant candidates) are broken by one
+    seeded permutation (``seed``). The matched set is then the same on
+    every CPU and BLAS kernel.
 Caliper
     In standard deviations of the logit of the propensity score (of the score
     itself for ``distance="propensity"``), the SD pooled over the two groups,
@@ -119,6 +127,60 @@ SE_METHOD = (
     "Abadie-Imbens (2006) variance for matching estimators (accounts for controls reused; "
     "propensity score treated as known)"
 )
+
+
+#: Step to which scores, coordinates and distances are rounded before they are ordered or
+#: compared. Values equal in exact arithmetic can differ in the last bits between machines
+#: (OpenBLAS picks its kernels per CPU); rounding to 1e-9 makes such ties a property of the data,
+#: so the matched set does not depend on the CPU. Real differences of the logit below 1e-9 are
+#: far below anything a propensity model can resolve.
+QUANTUM = 1e-9
+
+
+def _quantise(a: np.ndarray, step: float = QUANTUM) -> np.ndarray:
+    """``a`` rounded to a multiple of ``step`` (ties of exact arithmetic become exact ties).
+
+    Examples
+    --------
+    >>> _quantise(np.array([0.1 + 0.2, 0.3]))[0] == _quantise(np.array([0.3]))[0]
+    True
+    """
+    return np.round(np.asarray(a, dtype=float) / step) * step
+
+
+def _ordered_query(tree: Any, Z: np.ndarray, k: int, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows of the tree for every row of ``Z``, in a defined order.
+
+    Distances are quantised (:data:`QUANTUM`); among candidates at the same
+    quantised distance the one with the smaller ``rank`` (a seeded permutation
+    of the tree's rows) comes first. Candidates tied with the ``k``-th are all
+    fetched before the order is fixed, so which of several equidistant rows is
+    returned never depends on the tree's internal traversal.
+    """
+    n_o = len(rank)
+    k = min(k, n_o)
+    n = len(Z)
+    if n == 0 or k == 0:
+        return np.zeros((n, 0)), np.zeros((n, 0), dtype=int)
+    dist = np.empty((n, k))
+    ind = np.empty((n, k), dtype=int)
+    todo = np.arange(n)
+    kk = min(n_o, k + 1)
+    while len(todo):
+        d, i = tree.query(Z[todo], k=kk)
+        d = _quantise(d)
+        # ties with the k-th candidate may extend beyond the kk fetched: fetch more for those rows
+        open_ = (d[:, kk - 1] == d[:, k - 1]) & (kk < n_o)
+        done = ~open_
+        if done.any():
+            dd, ii = d[done], i[done]
+            order = np.lexsort((rank[ii], dd), axis=1)[:, :k]
+            rows = todo[done]
+            dist[rows] = np.take_along_axis(dd, order, axis=1)
+            ind[rows] = np.take_along_axis(ii, order, axis=1)
+        todo = todo[open_]
+        kk = min(n_o, 2 * kk)
+    return dist, ind
 
 
 class MatchingError(ValueError):
@@ -278,8 +340,8 @@ def _propensity(X: np.ndarray, t: np.ndarray, names: list[str]) -> tuple[np.ndar
         warnings.simplefilter("always", ConvergenceWarning)
         model.fit(Z, t)
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    lp = model.decision_function(Z).astype(float)
-    ps = 1.0 / (1.0 + np.exp(-lp))
+    lp = _quantise(model.decision_function(Z).astype(float))
+    ps = _quantise(1.0 / (1.0 + np.exp(-lp)))
     if not converged or np.abs(lp).max() > 30:
         warnings.warn(
             "propensity model: the logistic regression did not converge or predicts scores of "
@@ -297,15 +359,28 @@ def _propensity(X: np.ndarray, t: np.ndarray, names: list[str]) -> tuple[np.ndar
 
 
 def _whiten(X: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Coordinates in which Euclidean distance is the Mahalanobis distance (pooled within-group covariance)."""
+    """Coordinates in which Euclidean distance is the Mahalanobis distance (pooled within-group covariance).
+
+    The whitening is unique, so the coordinates do not depend on the LAPACK
+    kernel: the inverse Cholesky factor when the covariance is positive
+    definite; otherwise (a covariate with no within-group variation) the
+    eigenvectors of the non-null directions with their signs fixed (largest
+    component positive), the generalised inverse. Coordinates are quantised
+    (:data:`QUANTUM`).
+    """
     groups = [X[t == g] for g in (0, 1)]
     n = len(X)
     S = sum((len(g) - 1) * np.cov(g, rowvar=False).reshape(X.shape[1], X.shape[1]) for g in groups if len(g) > 1)
     S = np.asarray(S, dtype=float) / max(n - 2, 1)
+    Xc = X - X.mean(axis=0)
     vals, vecs = np.linalg.eigh(S)
     keep = vals > vals.max() * 1e-10
-    # Directions with no within-group variation are dropped (generalised inverse).
-    return (X - X.mean(axis=0)) @ (vecs[:, keep] / np.sqrt(vals[keep]))
+    if keep.all():
+        L = np.linalg.cholesky(S)
+        return _quantise(np.linalg.solve(L, Xc.T).T)
+    vecs = vecs[:, keep]
+    sign = np.sign(vecs[np.abs(vecs).argmax(axis=0), np.arange(vecs.shape[1])])
+    return _quantise(Xc @ (vecs * sign / np.sqrt(vals[keep])))
 
 
 # --------------------------------------------------------------------------- nearest neighbours
@@ -319,10 +394,13 @@ def _nn_match(
     replace: bool,
     cal_same: float | None,
     cal_ps: tuple[np.ndarray, np.ndarray, float] | None,
+    rank: np.ndarray | None = None,
 ) -> list[list[tuple[int, float]]]:
     """Match each focal row of ``Zf`` to up to ``ratio`` rows of ``Zo``.
 
     Returns, per focal row, a list of (other row, distance) in the order matched.
+    Equidistant candidates are taken in the order of ``rank`` (a seeded
+    permutation of the rows of ``Zo``; data order when ``None``).
     ``cal_same`` is a caliper on the matching distance itself; ``cal_ps`` =
     (focal score, other score, width) a caliper on a separate score.
     """
@@ -333,9 +411,11 @@ def _nn_match(
     if n_f == 0 or n_o == 0:
         return out
     tree = KDTree(Zo, leaf_size=40)
+    if rank is None:
+        rank = np.arange(n_o)
     if replace and cal_ps is None:
         k = min(ratio, n_o)
-        dist, ind = tree.query(Zf, k=k)
+        dist, ind = _ordered_query(tree, Zf, k, rank)
         for i in range(n_f):
             for d, j in zip(dist[i], ind[i], strict=True):
                 if cal_same is None or d <= cal_same:
@@ -343,7 +423,7 @@ def _nn_match(
         return out
 
     k0 = min(n_o, max(4 * ratio, 16))
-    dist, ind = tree.query(Zf, k=k0)
+    dist, ind = _ordered_query(tree, Zf, k0, rank)
     cand_d: list[list[float]] = dist.tolist()
     cand_i: list[list[int]] = ind.tolist()
     del dist, ind
@@ -365,7 +445,7 @@ def _nn_match(
                         break
                     # All candidates examined: re-query this unit only, with a larger k.
                     k = min(n_o, 8 * len(ci))
-                    dd, ii = tree.query(Zf[i : i + 1], k=k)
+                    dd, ii = _ordered_query(tree, Zf[i : i + 1], k, rank)
                     ci = cand_i[i] = ii[0].tolist()
                     cd = cand_d[i] = dd[0].tolist()
                     p = 0
@@ -377,7 +457,7 @@ def _nn_match(
                 p += 1
                 if (not replace and used[j]) or j in mine:
                     continue
-                if cal_ps is not None and abs(sf[i] - so[j]) > width:
+                if cal_ps is not None and _quantise(abs(sf[i] - so[j])) > width:
                     continue
                 if not replace:
                     used[j] = True
@@ -998,7 +1078,7 @@ def _conditional_variances(f: _Fit, y: np.ndarray, rows: np.ndarray) -> np.ndarr
             if j < 1:
                 continue
             tree = KDTree(f.Z[pool])
-            _, ind = tree.query(f.Z[rows[sel]], k=j + 1)
+            _, ind = _ordered_query(tree, f.Z[rows[sel]], j + 1, np.arange(len(pool)))
             nbr = pool[ind]  # (n, j + 1) rows; drop the unit itself (or, failing that, the farthest)
             own = rows[sel]
             is_self = nbr == own[:, None]
@@ -1128,8 +1208,12 @@ def match(
         ``"ATT"`` (treated matched to controls) or ``"ATC"`` (controls matched
         to treated). Nearest-neighbour matching does not target the ATE.
     seed
-        Breaks ties in the matching order at random (reproducibly) among
-        units with equal propensity scores.
+        Seeds the one random permutation that breaks ties, reproducibly:
+        focal units with equal scores are matched in the permutation's order
+        (MatchIt's ``m.order = "largest"`` with random ties), and of several
+        equidistant candidates the one earlier in the permutation is taken.
+        Scores, coordinates and distances are first rounded to
+        :data:`QUANTUM`, so ties are those of the data, not of the CPU.
 
     Returns
     -------
@@ -1213,7 +1297,7 @@ def match(
     width = None
     if caliper is not None:
         pooled_sd = math.sqrt((np.var(score[t == 1], ddof=1 if n_t > 1 else 0) + np.var(score[t == 0], ddof=1 if n_c > 1 else 0)) / 2)
-        width = caliper * pooled_sd
+        width = float(_quantise(caliper * pooled_sd))
 
     focal = (t == 1) if estimand == "ATT" else (t == 0)
     sign = 1.0 if estimand == "ATT" else -1.0
@@ -1240,7 +1324,7 @@ def match(
             order = np.lexsort((tiebreak[f_rows], key))
         same = width if (width is not None and distance != "mahalanobis") else None
         ps_cal = (score[f_rows], score[o_rows], width) if (width is not None and distance == "mahalanobis") else None
-        res = _nn_match(Z[f_rows], Z[o_rows], order, ratio, replace, same, ps_cal)
+        res = _nn_match(Z[f_rows], Z[o_rows], order, ratio, replace, same, ps_cal, rank=tiebreak[o_rows])
         for i, lst in enumerate(res):
             focal_rows_all.append(int(f_rows[i]))
             matches_all.append([(int(o_rows[j]), d) for j, d in lst])
