@@ -1,24 +1,46 @@
 # evalkit: two commands do everything.
-#   make reproduce   run every notebook on the shipped data (papermill)
-#   make test        unit tests, then nbval on the committed notebooks
-# Both create .venv from requirements.lock (exact pins) if it is missing.
+#   make reproduce   run every notebook on the shipped data (parallel warm-kernel engine)
+#   make test        unit tests and nbval on the committed notebooks, in parallel (pytest-xdist)
+# Both create .venv from requirements.lock (exact pins) if it is missing or out of date.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KERNEL := evalkit
+LOCK   ?= requirements.lock
+# Parallel pytest workers (default: the cores this process may use).
+JOBS   ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 2)
+# uv builds the venv in seconds; without it (and if `pip install uv` fails) plain pip is used.
+UV_BOOT := build/uv-bootstrap
+UV     ?= $(shell command -v uv 2>/dev/null)
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS)
+NBVAL  := --nbval-lax --nbval-kernel-name $(KERNEL) --nbval-cell-timeout 600
 
 .PHONY: install reproduce test unit nbval lint lock benchmarks clean-venv
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "evalkit needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(BIN)/python -m pip check
+	@uv="$(UV)"; \
+	if [ -z "$$uv" ]; then \
+	  if [ -x $(UV_BOOT)/bin/uv ] || { $(PYTHON) -m venv $(UV_BOOT) && $(UV_BOOT)/bin/python -m pip install --quiet --disable-pip-version-check uv; } >/dev/null 2>&1; \
+	  then uv=$(UV_BOOT)/bin/uv; else echo "uv unavailable: installing with pip (slower)"; fi; \
+	fi; \
+	if [ -n "$$uv" ]; then \
+	  set -e; \
+	  $$uv venv --quiet --allow-existing --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV); \
+	  $$uv pip sync --quiet --python $(BIN)/python $(LOCK); \
+	  $$uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .; \
+	  $$uv pip check --quiet --python $(BIN)/python; \
+	else \
+	  set -e; \
+	  test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK); \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
+	  $(BIN)/python -m pip check; \
+	fi
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (evalkit)" >/dev/null
 	@touch $(STAMP)
 	@echo "evalkit installed in $(VENV) with Jupyter kernel '$(KERNEL)'"
@@ -26,14 +48,16 @@ $(STAMP): requirements.lock pyproject.toml
 reproduce: install
 	$(BIN)/evalkit reproduce
 
-test: install unit nbval
+# Unit tests and notebooks in one parallel run; --dist loadfile keeps each notebook
+# (and each test file) on one worker, so a notebook's cells run in order on one kernel.
+test: install
+	$(PYTEST) --dist loadfile $(NBVAL) tests notebooks/
 
 unit: install
-	$(BIN)/python -m pytest tests -q
+	$(PYTEST) --dist loadfile tests
 
 nbval: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-kernel-name $(KERNEL) \
-		--nbval-cell-timeout 600 notebooks/
+	$(PYTEST) --dist loadfile $(NBVAL) notebooks/
 
 lint: install
 	$(BIN)/ruff check evalkit tests benchmarks notebooks
