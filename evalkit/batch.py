@@ -395,6 +395,9 @@ def input_hashes(cfg: LAConfig, notebooks: Sequence[str]) -> dict[str, str]:
 # ----------------------------------------------------------------------------- execution (worker side)
 
 _KERNEL_MANAGER = None
+# Each kernel computes with one BLAS/OpenMP thread: workers run side by side, one per core.
+ONE_BLAS_THREAD = {var: "1" for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                        "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
 _KERNEL_SOCKETS: str | None = None
 _WARM_UP = """
 import os, warnings
@@ -449,7 +452,7 @@ def start_kernel():
         km._evalkit_sockets = sockets  # removed with the kernel
     else:  # pragma: no cover - Windows has no IPC transport
         km = KernelManager(kernel_name=KERNEL)
-    km.start_kernel(cwd=str(ROOT))
+    km.start_kernel(cwd=str(ROOT), env={**os.environ, **ONE_BLAS_THREAD})
     return km
 
 
@@ -613,19 +616,14 @@ def run_task(task: dict[str, Any], reuse_kernel: bool = True) -> dict[str, Any]:
     return t
 
 
-def _one_blas_thread() -> None:
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                "VECLIB_MAXIMUM_THREADS"):
-        os.environ[var] = "1"
-
-
 def _init_worker() -> None:
-    """Set up a worker process: one BLAS thread for it and its kernel, so parallel workers
-    do not oversubscribe the cores, and shut the warm kernel down when the worker exits."""
+    """Set up a worker process: one BLAS thread for it (its kernels get theirs from
+    :func:`start_kernel`), so parallel workers do not oversubscribe the cores, and shut the
+    warm kernel down when the worker exits."""
     import atexit
 
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    _one_blas_thread()
+    os.environ.update(ONE_BLAS_THREAD)
     atexit.register(shutdown_worker_kernel)
 
 
@@ -998,8 +996,7 @@ def _dispatch(todo: list[Task], record, *, workers: int, scheduler: str | None, 
                     except Exception as err:  # noqa: BLE001 - the worker died (KilledWorker) or was lost
                         done = _dead_worker(futures[fut], err)
                     done_one(done)
-        elif workers <= 1:
-            _init_worker()
+        elif workers <= 1:  # in this process, whose environment is left as it is
             try:
                 for p in payloads:
                     done_one(run_task(p, reuse_kernel))

@@ -79,7 +79,11 @@ def test_batch_over_corpus_finishes_the_good_la(tmp_path):
     # fault holds back, so the batch starts kernels for the good LA and nothing else. (That the
     # other notebooks of a faulty LA still run is tested in test_batch.py.)
     for folder in sorted(base.iterdir()):
-        if folder.name == "good":
+        if folder.name == "good":  # one notebook is enough to show the good LA finishes
+            cfg = batch.load_la(str(folder))
+            first = next(iter(cfg.notebooks))
+            (folder / "params.yaml").write_text(yaml.safe_dump({"la_name": cfg.name,
+                                                                "notebooks": {first: cfg.notebooks[first]}}))
             continue
         try:
             cfg = batch.load_la(str(folder))
