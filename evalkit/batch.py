@@ -14,18 +14,24 @@ One folder per LA under ``data/raw/las/<slug>/`` holds the LA's CSVs and a
    each notebook's required tables; an LA that fails runs nothing and its
    problems are reported line by line;
 2. **executes** the notebooks with papermill in parallel worker processes
-   (``--workers``), each worker keeping one warm ``evalkit`` kernel that is
-   reset between notebooks (so pandas, statsmodels and evalkit are imported
-   once per worker, not once per notebook), or on a Dask cluster
-   (``--scheduler``) through the same task function;
+   (``--workers``, default: the usable cores), each worker keeping one warm
+   ``evalkit`` kernel (one BLAS thread, IPC transport) that is reset between
+   notebooks (so pandas, statsmodels and evalkit are imported once per
+   worker, not once per notebook), or on a Dask cluster (``--scheduler``)
+   through the same task function;
 3. **writes** ``papermill_runs/<run id>/<la>/<notebook>.ipynb``, an HTML
    report with the code hidden, the notebook's derived CSVs under
    ``<la>/derived/``, and ``manifest.json`` (parameters, package version,
-   SHA-256 of every input file, start and end times, each task's status);
+   SHA-256 of every input file, start and end times, each task's status,
+   its reproduction counts and peak memory, and the engine's peak memory);
    every file is written to a temporary name and renamed into place;
-4. **isolates failures**: a bad LA or a raising notebook does not stop the
-   others; the batch ends with a table of failures and exits non-zero;
-   ``--resume`` reruns only what failed or did not finish.
+4. **isolates failures**: a bad LA (a broken ``params.yaml``, an unreadable
+   CSV), a raising notebook or a dead worker does not stop the others; the
+   batch ends with a table of failures and exits non-zero; ``--resume``
+   reruns only what failed or did not finish.
+
+``evalkit reproduce`` (``make reproduce``) runs the shipped notebooks on the
+shipped data through the same engine (:func:`reproduce`).
 
 Raw data are only read. ``new-la`` creates a new folder and refuses to touch
 an existing one.
