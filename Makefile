@@ -1,24 +1,57 @@
 # evalkit: two commands do everything.
-#   make reproduce   run every notebook on the shipped data (papermill)
-#   make test        unit tests, then nbval on the committed notebooks
-# Both create .venv from requirements.lock (exact pins) if it is missing.
+#   make reproduce   run every notebook on the shipped data (parallel warm-kernel engine)
+#   make test        unit tests and nbval on the committed notebooks, in parallel (pytest-xdist)
+# Both create .venv from requirements.lock (exact pins) if it is missing or out of date.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+# An interpreter that really runs: pyenv's bare `python3.12` shim fails unless that version is
+# selected, so ask pyenv for its prefix first, then try PATH. PREFER picks the version tried first.
+PREFER ?= 3.11
+runs    = $(shell for p in "$$(pyenv prefix $(1) 2>/dev/null)/bin/python$(1)" "$$(command -v python$(1))"; do \
+            "$$p" -c 'import sys' >/dev/null 2>&1 && { "$$p" -c 'import sys; print(sys.executable)'; break; }; done)
+OTHER  := $(if $(filter 3.12,$(PREFER)),3.11,3.12)
+PYTHON ?= $(or $(call runs,$(PREFER)),$(call runs,$(OTHER)),$(shell command -v python3))
+PYVER  := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KERNEL := evalkit
+# Exact pins per Python: 3.11 (numpy < 2, as balance requires there) and 3.12 (numpy 2).
+LOCK   ?= $(if $(filter 3.11,$(PYVER)),requirements.lock,requirements-py312.lock)
+# Parallel pytest workers (default: the cores this process may use).
+JOBS   ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 2)
+# uv builds the venv in seconds; without it (and if `pip install uv` fails) plain pip is used.
+UV_BOOT := build/uv-bootstrap
+UV     ?= $(shell command -v uv 2>/dev/null)
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS)
+NBVAL  := --nbval-lax --nbval-kernel-name $(KERNEL) --nbval-cell-timeout 600
 
-.PHONY: install reproduce test unit nbval lint lock benchmarks clean-venv
+.PHONY: install reproduce test unit nbval lint lock lock-py312 benchmarks clean-venv
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
+	@echo "Python $(PYVER) ($(PYTHON)), pins from $(LOCK)"
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "evalkit needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(BIN)/python -m pip check
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$(PYVER)" ]; then \
+	  echo "$(VENV) has another Python than $(PYTHON): rebuilding it"; rm -rf $(VENV); fi
+	@uv="$(UV)"; \
+	if [ -z "$$uv" ]; then \
+	  if [ -x $(UV_BOOT)/bin/uv ] || { $(PYTHON) -m venv $(UV_BOOT) && $(UV_BOOT)/bin/python -m pip install --quiet --disable-pip-version-check uv; } >/dev/null 2>&1; \
+	  then uv=$(UV_BOOT)/bin/uv; else echo "uv unavailable: installing with pip (slower)"; fi; \
+	fi; \
+	if [ -n "$$uv" ]; then \
+	  set -e; \
+	  $$uv venv --quiet --allow-existing --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV); \
+	  $$uv pip sync --quiet --python $(BIN)/python $(LOCK); \
+	  $$uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .; \
+	  $$uv pip check --quiet --python $(BIN)/python; \
+	else \
+	  set -e; \
+	  test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK); \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
+	  $(BIN)/python -m pip check; \
+	fi
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (evalkit)" >/dev/null
 	@touch $(STAMP)
 	@echo "evalkit installed in $(VENV) with Jupyter kernel '$(KERNEL)'"
@@ -26,14 +59,17 @@ $(STAMP): requirements.lock pyproject.toml
 reproduce: install
 	$(BIN)/evalkit reproduce
 
-test: install unit nbval
+# Unit tests and notebooks in one parallel run. --dist loadgroup spreads unit tests one by
+# one and keeps each notebook's cells together, in order, on one worker and one kernel
+# (conftest.py puts each notebook in its own group).
+test: install
+	$(PYTEST) --dist loadgroup $(NBVAL) tests notebooks/
 
 unit: install
-	$(BIN)/python -m pytest tests -q
+	$(PYTEST) --dist loadgroup tests
 
 nbval: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-kernel-name $(KERNEL) \
-		--nbval-cell-timeout 600 notebooks/
+	$(PYTEST) --dist loadgroup $(NBVAL) notebooks/
 
 lint: install
 	$(BIN)/ruff check evalkit tests benchmarks notebooks
@@ -47,6 +83,13 @@ lock:
 	/tmp/evalkit-lock/bin/python -m pip install --quiet -e '.[dev]'
 	( echo '# Exact versions for `make install` (Python 3.11/3.12, Linux/macOS). Regenerate with `make lock`.'; \
 	  /tmp/evalkit-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' ) > requirements.lock
+
+# The Python 3.12 pins (numpy 2, current scipy and scikit-learn), resolved by uv.
+lock-py312:
+	( echo '# Exact versions for `make install` on Python 3.12 (numpy 2). Python 3.11 uses requirements.lock. Regenerate with `make lock-py312`.'; \
+	  uv pip compile pyproject.toml --extra dev --python "$(call runs,3.12)" --no-header --no-annotate -q; \
+	  grep -E '^(setuptools|wheel)==' requirements.lock ) | sort -f > requirements-py312.lock.tmp && \
+	  { grep '^#' requirements-py312.lock.tmp; grep -v '^#' requirements-py312.lock.tmp; } > requirements-py312.lock && rm requirements-py312.lock.tmp
 
 clean-venv:
 	rm -rf $(VENV)

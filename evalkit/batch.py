@@ -14,18 +14,24 @@ One folder per LA under ``data/raw/las/<slug>/`` holds the LA's CSVs and a
    each notebook's required tables; an LA that fails runs nothing and its
    problems are reported line by line;
 2. **executes** the notebooks with papermill in parallel worker processes
-   (``--workers``), each worker keeping one warm ``evalkit`` kernel that is
-   reset between notebooks (so pandas, statsmodels and evalkit are imported
-   once per worker, not once per notebook), or on a Dask cluster
-   (``--scheduler``) through the same task function;
+   (``--workers``, default: the usable cores), each worker keeping one warm
+   ``evalkit`` kernel (one BLAS thread, IPC transport) that is reset between
+   notebooks (so pandas, statsmodels and evalkit are imported once per
+   worker, not once per notebook), or on a Dask cluster (``--scheduler``)
+   through the same task function;
 3. **writes** ``papermill_runs/<run id>/<la>/<notebook>.ipynb``, an HTML
    report with the code hidden, the notebook's derived CSVs under
    ``<la>/derived/``, and ``manifest.json`` (parameters, package version,
-   SHA-256 of every input file, start and end times, each task's status);
+   SHA-256 of every input file, start and end times, each task's status,
+   its reproduction counts and peak memory, and the engine's peak memory);
    every file is written to a temporary name and renamed into place;
-4. **isolates failures**: a bad LA or a raising notebook does not stop the
-   others; the batch ends with a table of failures and exits non-zero;
-   ``--resume`` reruns only what failed or did not finish.
+4. **isolates failures**: a bad LA (a broken ``params.yaml``, an unreadable
+   CSV), a raising notebook or a dead worker does not stop the others; the
+   batch ends with a table of failures and exits non-zero; ``--resume``
+   reruns only what failed or did not finish.
+
+``evalkit reproduce`` (``make reproduce``) runs the shipped notebooks on the
+shipped data through the same engine (:func:`reproduce`).
 
 Raw data are only read. ``new-la`` creates a new folder and refuses to touch
 an existing one.
@@ -185,6 +191,10 @@ class Task:
     ended: str = ""
     seconds: float = 0.0
     worker: str = ""
+    source: str = ""  # notebook file (default notebooks/<notebook>.ipynb)
+    counts: dict[str, int] = field(default_factory=dict)  # reproduction-table statuses
+    kernel_peak_rss_mb: float | None = None
+    worker_peak_rss_mb: float | None = None
 
     @property
     def key(self) -> str:
@@ -222,15 +232,66 @@ def load_la(name_or_path: str, base: Path | None = None) -> LAConfig:
         raise ValueError(f"{_show(cfg_path)}: [params] not valid YAML{where}: {problem}") from None
     if not isinstance(cfg, dict):
         raise ValueError(f"{_show(cfg_path)}: [params] must be a mapping with la_name and notebooks")
+    problems = params_problems(cfg_path, cfg)
+    if problems:
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ValueError(problems[0] + more)
     nbs = cfg.get("notebooks") or {}
-    if not isinstance(nbs, dict):
-        raise ValueError(f"{_show(cfg_path)}: [params] 'notebooks' must map notebook names to parameters")
     return LAConfig(
         name=str(cfg.get("la_name") or folder.name),
         slug=folder.name,
         folder=folder,
-        notebooks={k: dict(v or {}) for k, v in nbs.items()},
+        notebooks={str(k): dict(v or {}) for k, v in nbs.items()},
     )
+
+
+def params_problems(cfg_path: Path, cfg: dict[str, Any]) -> list[str]:
+    """One line per structural problem in a parsed ``params.yaml`` (an empty list: usable).
+
+    This is the minimal check the batch needs to plan an LA without a Python
+    error: ``la_name`` is text, ``notebooks`` maps notebook names to mappings
+    of parameter names. A fuller schema check (types of each parameter,
+    unknown keys) plugs in here as one more ``problems += ...`` line.
+
+    Parameters
+    ----------
+    cfg_path
+        The ``params.yaml`` file (named in every message).
+    cfg
+        Its parsed content.
+
+    Returns
+    -------
+    list of str
+        Messages of the form ``"<file>: [params] <key>: <problem>"``.
+    """
+    where = _show(cfg_path)
+    problems: list[str] = []
+    name = cfg.get("la_name")
+    if name is not None and not isinstance(name, str):
+        problems.append(f"{where}: [params] la_name: must be text, not {type(name).__name__} ({name!r})")
+    nbs = cfg.get("notebooks")
+    if nbs is not None and not isinstance(nbs, dict):
+        problems.append(f"{where}: [params] notebooks: must map notebook names to parameters, "
+                        f"not {type(nbs).__name__}")
+        nbs = {}
+    for stem, values in (nbs or {}).items():
+        if values is not None and not isinstance(values, dict):
+            problems.append(f"{where}: [params] notebooks.{stem}: must be a mapping of parameter names "
+                            f"to values (or {{}}), not {type(values).__name__} ({values!r})")
+            continue
+        for key in values or {}:
+            if not isinstance(key, str):
+                problems.append(f"{where}: [params] notebooks.{stem}: parameter name {key!r} is not text")
+    if _validate_params is not None:
+        problems += [str(p) for p in _validate_params(cfg_path)]
+    return problems
+
+
+try:  # the full params.yaml schema, where this version of evalkit has it
+    from evalkit.params_schema import validate_params as _validate_params
+except ImportError:  # pragma: no cover - depends on the installed version
+    _validate_params = None
 
 
 def validate_la(cfg: LAConfig, notebooks: Iterable[str]) -> dict[str, list[str]]:
@@ -340,6 +401,10 @@ def input_hashes(cfg: LAConfig, notebooks: Sequence[str]) -> dict[str, str]:
 # ----------------------------------------------------------------------------- execution (worker side)
 
 _KERNEL_MANAGER = None
+# Each kernel computes with one BLAS/OpenMP thread: workers run side by side, one per core.
+ONE_BLAS_THREAD = {var: "1" for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                        "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+_KERNEL_SOCKETS: str | None = None
 _WARM_UP = """
 import os, warnings
 import numpy, pandas, scipy, matplotlib
@@ -370,31 +435,123 @@ def _run_in_kernel(km, code: str, timeout: float = 120) -> None:
         kc.stop_channels()
 
 
+def start_kernel():
+    """Start an ``evalkit`` kernel in the repository root.
+
+    On POSIX systems the kernel talks over IPC (Unix sockets in a private
+    temporary folder) rather than TCP on localhost: nothing listens on a
+    port, and ipykernel does not print its "running over TCP without
+    encryption" warning into the progress output.
+
+    Returns
+    -------
+    jupyter_client.KernelManager
+        A started kernel manager.
+    """
+    import tempfile
+
+    from jupyter_client import KernelManager
+
+    if os.name == "posix":
+        sockets = tempfile.mkdtemp(prefix="evalkit-kernel-")
+        km = KernelManager(kernel_name=KERNEL, transport="ipc", ip=os.path.join(sockets, "k"))
+        km._evalkit_sockets = sockets  # removed with the kernel
+    else:  # pragma: no cover - Windows has no IPC transport
+        km = KernelManager(kernel_name=KERNEL)
+    km.start_kernel(cwd=str(ROOT), env={**os.environ, **ONE_BLAS_THREAD})
+    return km
+
+
+def stop_kernel(km) -> None:
+    """Shut a kernel down now and remove its socket folder."""
+    import shutil
+
+    try:
+        km.shutdown_kernel(now=True)
+    finally:
+        sockets = getattr(km, "_evalkit_sockets", None)
+        if sockets:
+            shutil.rmtree(sockets, ignore_errors=True)
+
+
 def _kernel(reuse: bool):
-    """This worker's warm kernel (started once, reused across notebooks when ``reuse``)."""
+    """This worker's warm kernel (started once, reset between notebooks), or a fresh one."""
     global _KERNEL_MANAGER
     if not reuse:
-        return None
+        return start_kernel()
     km = _KERNEL_MANAGER
     if km is not None and km.is_alive():
         _run_in_kernel(km, _RESET % str(ROOT))
         return km
-    from jupyter_client import KernelManager
-
-    km = KernelManager(kernel_name=KERNEL)
-    km.start_kernel(cwd=str(ROOT))
-    _run_in_kernel(km, _WARM_UP)
+    if km is not None:
+        shutdown_worker_kernel()
+    km = start_kernel()
     _KERNEL_MANAGER = km
+    _run_in_kernel(km, _WARM_UP)
     return km
 
 
 def shutdown_worker_kernel() -> None:
+    """Stop this worker's warm kernel, if it has one."""
     global _KERNEL_MANAGER
     if _KERNEL_MANAGER is not None:
         try:
-            _KERNEL_MANAGER.shutdown_kernel(now=True)
+            stop_kernel(_KERNEL_MANAGER)
         finally:
             _KERNEL_MANAGER = None
+
+
+def _kernel_pid(km) -> int | None:
+    prov = getattr(km, "provisioner", None)
+    proc = getattr(prov, "process", None)
+    return getattr(proc, "pid", None) or getattr(prov, "pid", None)
+
+
+def _proc_status_mb(pid: int, field_name: str) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _reset_peak(pid: int | None) -> None:
+    """Restart a process's peak-RSS counter (Linux ``clear_refs``), so each notebook gets its own."""
+    if pid is None:
+        return
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def kernel_peak_rss_mb(km) -> float | None:
+    """Peak resident memory (MB) of a kernel process since its counter was last reset.
+
+    Linux: ``VmHWM`` from ``/proc``. Elsewhere: the current RSS (psutil), a lower bound.
+    """
+    pid = _kernel_pid(km)
+    if pid is None:
+        return None
+    peak = _proc_status_mb(pid, "VmHWM")
+    if peak is not None:
+        return peak
+    try:
+        import psutil
+
+        return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+    except Exception:  # noqa: BLE001 - memory figures are informative only
+        return None
+
+
+def self_peak_rss_mb() -> float:
+    """Peak resident memory (MB) of this process over its life."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 1024), 1)
 
 
 def export_html(notebook_path: Path, html_path: Path) -> None:
@@ -410,22 +567,42 @@ def export_html(notebook_path: Path, html_path: Path) -> None:
     atomic_write_text(html_path, body)
 
 
+def _reproduction_counts(task: dict[str, Any], since: float) -> dict[str, int]:
+    """Status counts of the reproduction table this task wrote (empty if it wrote none)."""
+    from evalkit.paths import DERIVED
+    from evalkit.report import summarise_file
+
+    out_dir = task["parameters"].get("out_dir")
+    path = (resolve(out_dir) if out_dir else DERIVED) / task["notebook"] / "reproduction.csv"
+    if path.exists() and path.stat().st_mtime >= since - 1:
+        return summarise_file(path)
+    return {}
+
+
 def run_task(task: dict[str, Any], reuse_kernel: bool = True) -> dict[str, Any]:
     """Execute one LA x notebook task; never raises, returns the task with its status.
 
-    The same function runs in local worker processes and on Dask workers.
+    The same function runs in local worker processes and on Dask workers. It
+    records the task's status, a one-line reason if it failed, the counts of
+    its reproduction table, and the peak memory of the kernel (during this
+    notebook) and of the worker process.
     """
     from evalkit.runner import error_summary, execute
 
     t = dict(task)
     t["started"] = now()
     t["worker"] = f"{platform.node()}:{os.getpid()}"
+    wall0 = time.time()
     t0 = time.perf_counter()
+    km = None
     try:
         km = _kernel(reuse_kernel)
-        kwargs = {"km": km} if km is not None else {}
-        execute(NOTEBOOKS / f"{t['notebook']}.ipynb", Path(t["output"]), t["parameters"], **kwargs)
-        export_html(Path(t["output"]), Path(t["html"]))
+        _reset_peak(_kernel_pid(km))
+        source = Path(t["source"]) if t.get("source") else NOTEBOOKS / f"{t['notebook']}.ipynb"
+        execute(source, Path(t["output"]), t["parameters"], km=km)
+        if t.get("html"):
+            export_html(Path(t["output"]), Path(t["html"]))
+        t["counts"] = _reproduction_counts(t, wall0)
         t["status"] = "ok"
         t["error"] = ""
     except Exception as err:  # noqa: BLE001 - isolate failures: report, never raise
@@ -433,36 +610,57 @@ def run_task(task: dict[str, Any], reuse_kernel: bool = True) -> dict[str, Any]:
         t["error"] = error_summary(err)
         if "DeadKernel" in type(err).__name__ or "dead" in str(err).lower():
             shutdown_worker_kernel()
+            km = None
+    finally:
+        if km is not None:
+            t["kernel_peak_rss_mb"] = kernel_peak_rss_mb(km)
+            if not reuse_kernel:
+                stop_kernel(km)
+        t["worker_peak_rss_mb"] = self_peak_rss_mb()
     t["ended"] = now()
     t["seconds"] = round(time.perf_counter() - t0, 3)
     return t
 
 
 def _init_worker() -> None:
-    """Set up a worker process: one BLAS thread per kernel, so parallel workers do not
-    oversubscribe the cores, and shut the warm kernel down when the worker exits."""
+    """Set up a worker process: one BLAS thread for it (its kernels get theirs from
+    :func:`start_kernel`), so parallel workers do not oversubscribe the cores, and shut the
+    warm kernel down when the worker exits."""
     import atexit
 
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
-        os.environ[var] = "1"
+    os.environ.update(ONE_BLAS_THREAD)
     atexit.register(shutdown_worker_kernel)
+
+
+def default_workers() -> int:
+    """The number of cores this process may use (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
 
 
 # ----------------------------------------------------------------------------- the batch
 
+_RESULT_FIELDS = ("status", "error", "started", "ended", "seconds", "worker", "counts",
+                  "kernel_peak_rss_mb", "worker_peak_rss_mb")
+
 
 @dataclass
 class BatchResult:
+    """A finished (or interrupted) run: its folder, its tasks and its manifest."""
+
     run_dir: Path
     tasks: list[Task]
+    manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[Task]:
         return [t for t in self.tasks if t.status != "ok"]
 
     def failure_table(self) -> str:
-        rows = [(t.la, t.notebook, t.status, t.error.splitlines()[0] if t.error else "") for t in self.failed]
+        rows = [(t.la, t.notebook, t.status, _one_line(t.error)) for t in self.failed]
         if not rows:
             return "all tasks succeeded"
         w = [max(len(r[i]) for r in rows + [("LA", "notebook", "status", "")]) for i in range(3)]
@@ -471,10 +669,84 @@ class BatchResult:
             lines.append(f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]}")
         return "\n".join(lines)
 
+    def summary_lines(self) -> list[str]:
+        """One line per task: LA (when there are several), notebook, seconds, and its counts."""
+        from evalkit.report import STATUSES
+
+        several = len({t.slug for t in self.tasks}) > 1
+        names = [f"{t.slug}/{t.notebook}" if several else t.notebook for t in self.tasks]
+        width = max((len(n) for n in names), default=10)
+        lines = []
+        for name, t in zip(names, self.tasks, strict=True):
+            if t.status != "ok":
+                what = f"{t.status.upper()}  {_one_line(t.error)}"
+            elif t.counts:
+                what = ", ".join(f"{s} {t.counts.get(s, 0)}" for s in STATUSES)
+            else:
+                what = "ok (no reproduction table)"
+            lines.append(f"{name:<{width}}  {t.seconds:6.1f}s  {what}")
+        return lines
+
+
+def _one_line(text: str) -> str:
+    return text.strip().splitlines()[0][:300] if text and text.strip() else ""
+
 
 def _latest_run(base: Path) -> Path | None:
     runs = sorted((p for p in base.iterdir() if (p / MANIFEST).exists()), key=lambda p: p.stat().st_mtime) if base.exists() else []
     return runs[-1] if runs else None
+
+
+def _open_run(out: Path, run_id: str | None, resume: bool) -> tuple[Path, dict[str, Any], dict[str, dict[str, Any]]]:
+    """The run folder, the earlier manifest (when resuming) and its tasks by key."""
+    from evalkit.runner import new_run_dir
+
+    out.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        return new_run_dir(out, run_id), {}, {}
+    run_dir = out / run_id if run_id else _latest_run(out)
+    if run_dir is None or not (run_dir / MANIFEST).exists():
+        raise FileNotFoundError(f"--resume: no earlier run with a {MANIFEST} in {out}")
+    manifest = json.loads((run_dir / MANIFEST).read_text())
+    return run_dir, manifest, {f"{t['slug']}/{t['notebook']}": t for t in manifest["tasks"]}
+
+
+def _plan_la(name: str, notebooks: Sequence[str] | None, run_dir: Path, base: Path | None,
+             tasks: list[Task], invalid: dict[str, list[str]], hashes: dict[str, dict[str, str]]) -> None:
+    """Plan one LA's tasks; any problem with the LA (its params.yaml, its CSVs, even an unreadable
+    file) marks that LA's tasks ``invalid`` with a one-line reason and never reaches the caller."""
+    try:
+        slug = slugify(name) if not Path(name).is_dir() else Path(name).name
+    except ValueError:
+        slug = re.sub(r"\W+", "_", name) or "unnamed"
+    try:
+        cfg = load_la(name, base)
+        slug = cfg.slug
+        nbs = list(notebooks) if notebooks else list(cfg.notebooks) or list(CATALOG)
+        try:
+            nbs = [entry(n).stem for n in nbs]
+        except KeyError as err:
+            raise ValueError(f"{_show(cfg.folder / 'params.yaml')}: [params] {str(err).strip(chr(34) + chr(39))}") from None
+        la_tasks = plan_tasks(cfg, nbs, run_dir)
+        by_nb = validate_la(cfg, nbs)
+        la_hashes = input_hashes(cfg, nbs)
+    except Exception as err:  # noqa: BLE001 - one bad LA never stops the others
+        reason = _one_line(err.args[0] if isinstance(err, ValueError | FileNotFoundError) and err.args
+                           else f"{type(err).__name__}: {err}")
+        invalid[slug] = [reason]
+        for stem in notebooks or ["(all)"]:
+            tasks.append(Task(name, slug, stem, {}, "", "", status="invalid", error=reason))
+        return
+    hashes[cfg.slug] = la_hashes
+    problems = [p for ps in by_nb.values() for p in ps]
+    if problems:
+        invalid[cfg.slug] = list(dict.fromkeys(problems))
+    for t in la_tasks:
+        mine = by_nb.get(t.notebook, [])
+        if mine:
+            more = f" (+{len(mine) - 3} more; see {cfg.slug}/VALIDATION_FAILED.txt)" if len(mine) > 3 else ""
+            t.status, t.error = "invalid", "; ".join(_one_line(m) for m in mine[:3]) + more
+    tasks += la_tasks
 
 
 def run_batch(
@@ -482,7 +754,7 @@ def run_batch(
     *,
     all_las: bool = False,
     notebooks: Sequence[str] | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     resume: bool = False,
     run_id: str | None = None,
     out: Path | None = None,
@@ -498,121 +770,207 @@ def run_batch(
     BatchResult
         The run folder and every task with its status.
     """
-    from evalkit.runner import new_run_dir
-
     out = resolve(out) if out else RUNS
-    out.mkdir(parents=True, exist_ok=True)
-    previous: dict[str, dict[str, Any]] = {}
-    if resume:
-        run_dir = out / run_id if run_id else _latest_run(out)
-        if run_dir is None or not (run_dir / MANIFEST).exists():
-            raise FileNotFoundError(f"--resume: no earlier run with a {MANIFEST} in {out}")
-        manifest = json.loads((run_dir / MANIFEST).read_text())
-        previous = {f"{t['slug']}/{t['notebook']}": t for t in manifest["tasks"]}
-        if not las and not all_las:
-            las = list(dict.fromkeys(t["slug"] for t in manifest["tasks"]))
-        if not notebooks:
-            notebooks = None
-    else:
-        run_dir = new_run_dir(out, run_id)
-        manifest = {}
-
+    run_dir, manifest, previous = _open_run(out, run_id, resume)
+    if resume and not las and not all_las:
+        las = list(dict.fromkeys(t["slug"] for t in manifest["tasks"]))
     if all_las:
         las = [p.name for p in la_folders(base)]
     if not las:
         raise ValueError("name at least one LA (--la NAME) or use --all")
 
-    configs: list[LAConfig] = []
     tasks: list[Task] = []
     invalid: dict[str, list[str]] = {}
     hashes: dict[str, dict[str, str]] = {}
     for name in las:
-        try:
-            cfg = load_la(name, base)
-        except (FileNotFoundError, ValueError, yaml.YAMLError) as err:
-            slug = slugify(name)
-            invalid[slug] = [str(err)]
-            for stem in notebooks or ["(all)"]:
-                tasks.append(Task(name, slug, stem, {}, "", "", status="invalid", error=str(err)))
-            continue
-        configs.append(cfg)
-        nbs = list(notebooks) if notebooks else list(cfg.notebooks) or list(CATALOG)
-        try:
-            nbs = [entry(n).stem for n in nbs]
-        except KeyError as err:
-            invalid[cfg.slug] = [str(err)]
-            tasks.append(Task(cfg.name, cfg.slug, ",".join(nbs), {}, "", "", status="invalid", error=str(err)))
-            continue
-        la_tasks = plan_tasks(cfg, nbs, run_dir)
-        by_nb = validate_la(cfg, nbs)
-        hashes[cfg.slug] = input_hashes(cfg, nbs)
-        problems = [p for ps in by_nb.values() for p in ps]
-        if problems:
-            invalid[cfg.slug] = list(dict.fromkeys(problems))
-        for t in la_tasks:
-            mine = by_nb.get(t.notebook, [])
-            if mine:
-                more = f" (+{len(mine) - 3} more; see {cfg.slug}/VALIDATION_FAILED.txt)" if len(mine) > 3 else ""
-                t.status, t.error = "invalid", "; ".join(mine[:3]) + more
-        tasks += la_tasks
-
-    # Resume: keep what finished well and still has its outputs.
-    for t in tasks:
-        old = previous.get(t.key)
-        if old and old.get("status") == "ok" and Path(old["output"]).exists() and Path(old["html"]).exists():
-            for k in ("status", "error", "started", "ended", "seconds", "worker"):
-                setattr(t, k, old.get(k, getattr(t, k)))
-            t.status = "ok"
-
-    manifest = {
-        "run_id": run_dir.name,
-        "created": manifest.get("created") or now(),
-        "resumed": [*manifest.get("resumed", []), now()] if resume else [],
-        "evalkit_version": __version__,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "command": {
-            "las": list(las),
-            "notebooks": list(notebooks) if notebooks else None,
-            "workers": workers,
-            "scheduler": scheduler,
-        },
-        "inputs": hashes,
-        "validation": invalid,
-        "tasks": [asdict(t) for t in tasks],
-        "started": now(),
-        "ended": None,
-    }
-    atomic_json(run_dir / MANIFEST, manifest)
+        _plan_la(name, notebooks, run_dir, base, tasks, invalid, hashes)
     for slug, problems in invalid.items():
         from evalkit.outputs import atomic_write_text
 
         atomic_write_text(run_dir / slug / "VALIDATION_FAILED.txt", "\n".join(problems) + "\n")
+    command = {"las": list(las), "notebooks": list(notebooks) if notebooks else None}
+    return execute_run(run_dir, tasks, command=command, inputs=hashes, validation=invalid, previous=previous,
+                       earlier=manifest, workers=workers, scheduler=scheduler, reuse_kernel=reuse_kernel,
+                       progress=progress)
+
+
+def reproduce(
+    notebooks: Sequence[str] | None = None,
+    *,
+    run_id: str | None = None,
+    workers: int | None = None,
+    resume: bool = False,
+    scheduler: str | None = None,
+    out: Path | None = None,
+    progress: bool = True,
+) -> BatchResult:
+    """Run the shipped studies on the shipped data: what ``make reproduce`` does.
+
+    The same engine as :func:`run_batch` (warm kernels, parallel workers, a
+    manifest, ``--resume``), with each notebook's default parameters, so the
+    notebooks write their derived tables to ``data/derived/<notebook>/`` and the
+    executed notebooks go to a new ``papermill_runs/<run id>/``.
+
+    Parameters
+    ----------
+    notebooks
+        Notebook stems or paths (default: every numbered notebook in ``notebooks/``).
+    run_id
+        Name of the run folder (with ``resume``: the run to resume; default the latest).
+    workers
+        Parallel worker processes (default: the usable cores).
+    resume
+        Rerun only what failed or did not finish in an earlier run.
+    scheduler
+        Address of a Dask scheduler to run on instead of local workers.
+    out
+        Folder of runs (default ``papermill_runs/``).
+    progress
+        Show the progress bar.
+    """
+    from evalkit.paths import RAW
+    from evalkit.runner import list_notebooks
+
+    out = resolve(out) if out else RUNS
+    run_dir, manifest, previous = _open_run(out, run_id, resume)
+    if resume and not notebooks:
+        notebooks = [t["notebook"] for t in manifest["tasks"]]
+    nbs = list_notebooks(list(notebooks) if notebooks else None)
+    tasks = [
+        Task(la="shipped data", slug="shipped", notebook=nb.stem, parameters={},
+             output=str(run_dir / nb.name), html="", source=str(nb))
+        for nb in nbs
+    ]
+    raw = [p for p in RAW.rglob("*") if p.is_file() and LAS not in p.parents]
+    inputs = {"shipped": {_show(p): sha256(p) for p in sorted({*nbs, *raw})}}
+    command = {"reproduce": True, "notebooks": [nb.stem for nb in nbs]}
+    return execute_run(run_dir, tasks, command=command, inputs=inputs, validation={}, previous=previous,
+                       earlier=manifest, workers=workers, scheduler=scheduler, reuse_kernel=True,
+                       progress=progress, longest_first=True)
+
+
+def _expected_seconds(out: Path) -> dict[str, float]:
+    """Each notebook's time in the latest earlier run under ``out`` (to start the longest first)."""
+    latest = _latest_run(out)
+    if latest is None:
+        return {}
+    try:
+        tasks = json.loads((latest / MANIFEST).read_text())["tasks"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {t["notebook"]: float(t.get("seconds") or 0) for t in tasks if t.get("status") == "ok"}
+
+
+def execute_run(
+    run_dir: Path,
+    tasks: list[Task],
+    *,
+    command: dict[str, Any],
+    inputs: dict[str, dict[str, str]],
+    validation: dict[str, list[str]],
+    previous: dict[str, dict[str, Any]],
+    earlier: dict[str, Any],
+    workers: int | None,
+    scheduler: str | None,
+    reuse_kernel: bool,
+    progress: bool,
+    longest_first: bool = False,
+) -> BatchResult:
+    """The engine shared by ``evalkit batch`` and ``evalkit reproduce``.
+
+    Keeps what an earlier run (``previous``) finished well, runs the pending
+    tasks on local workers or a Dask scheduler, and rewrites ``manifest.json``
+    atomically after every task, so an interrupted run can be resumed.
+    """
+    workers = workers or default_workers()
+    for t in tasks:
+        old = previous.get(t.key)
+        if (old and old.get("status") == "ok" and Path(old["output"]).exists()
+                and (not t.html or Path(t.html).exists())):
+            for k in _RESULT_FIELDS:
+                if k in old:
+                    setattr(t, k, old[k])
+
+    manifest = {
+        "run_id": run_dir.name,
+        "created": earlier.get("created") or now(),
+        "resumed": [*earlier.get("resumed", []), now()] if earlier else [],
+        "evalkit_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "command": {**command, "workers": workers, "scheduler": scheduler},
+        "inputs": inputs,
+        "validation": validation,
+        "tasks": [asdict(t) for t in tasks],
+        "memory": {},
+        "started": now(),
+        "ended": None,
+    }
+    atomic_json(run_dir / MANIFEST, manifest)
 
     todo = [t for t in tasks if t.status == "pending"]
+    if longest_first:
+        hint = _expected_seconds(run_dir.parent)
+        todo.sort(key=lambda t: -hint.get(t.notebook, 0.0))
     by_key = {t.key: t for t in tasks}
 
     def record(done: dict[str, Any]) -> None:
         t = by_key[f"{done['slug']}/{done['notebook']}"]
-        for k in ("status", "error", "started", "ended", "seconds", "worker"):
-            setattr(t, k, done[k])
+        for k in _RESULT_FIELDS:
+            if k in done:
+                setattr(t, k, done[k])
         manifest["tasks"] = [asdict(x) for x in tasks]
         atomic_json(run_dir / MANIFEST, manifest)
 
+    def finish() -> None:
+        manifest["ended"] = now()
+        manifest["tasks"] = [asdict(x) for x in tasks]
+        manifest["memory"] = memory_summary(tasks)
+        atomic_json(run_dir / MANIFEST, manifest)
+
     try:
-        _dispatch(todo, record, workers=workers, scheduler=scheduler, reuse_kernel=reuse_kernel, progress=progress)
+        _dispatch(todo, record, workers=workers, scheduler=scheduler, reuse_kernel=reuse_kernel,
+                  progress=progress)
     except KeyboardInterrupt:
         for t in tasks:
             if t.status == "pending":
                 t.status, t.error = "interrupted", "the batch was interrupted before this task finished"
-        manifest["tasks"] = [asdict(x) for x in tasks]
-        manifest["ended"] = now()
-        atomic_json(run_dir / MANIFEST, manifest)
+        finish()
         raise
-    manifest["ended"] = now()
-    manifest["tasks"] = [asdict(x) for x in tasks]
-    atomic_json(run_dir / MANIFEST, manifest)
-    return BatchResult(run_dir, tasks)
+    finish()
+    return BatchResult(run_dir, tasks, manifest)
+
+
+def memory_summary(tasks: Sequence[Task]) -> dict[str, Any]:
+    """Peak resident memory (MB) of the engine, of each worker process and of each worker's kernel.
+
+    ``total_peak_mb_upper_bound`` adds the engine's peak to every worker's and
+    every kernel's peak, as if all peaked at the same moment: the most the run
+    can have held at once.
+    """
+    workers: dict[str, float] = {}
+    kernels: dict[str, float] = {}
+    for t in tasks:
+        if t.worker and t.worker_peak_rss_mb:
+            workers[t.worker] = max(workers.get(t.worker, 0.0), t.worker_peak_rss_mb)
+        if t.worker and t.kernel_peak_rss_mb:
+            kernels[t.worker] = max(kernels.get(t.worker, 0.0), t.kernel_peak_rss_mb)
+    engine = self_peak_rss_mb()
+    here = f"{platform.node()}:{os.getpid()}"
+    extra = sum(v for k, v in workers.items() if k != here)  # in-process worker = the engine itself
+    return {
+        "engine_peak_mb": engine,
+        "worker_peak_mb": workers,
+        "kernel_peak_mb": kernels,
+        "total_peak_mb_upper_bound": round(engine + extra + sum(kernels.values()), 1),
+    }
+
+
+def _dead_worker(payload: dict[str, Any], err: BaseException) -> dict[str, Any]:
+    """The task record of a task whose worker process died (or whose future failed)."""
+    return {**payload, "status": "failed",
+            "error": _one_line(f"worker died: {type(err).__name__}: {err}") or f"worker died: {type(err).__name__}",
+            "started": payload.get("started") or "", "ended": now(), "seconds": 0.0}
 
 
 def _dispatch(todo: list[Task], record, *, workers: int, scheduler: str | None, reuse_kernel: bool, progress: bool) -> None:
@@ -622,25 +980,32 @@ def _dispatch(todo: list[Task], record, *, workers: int, scheduler: str | None, 
         return
     bar = tqdm(total=len(todo), desc="LA x notebook", unit="run", disable=not progress)
     payloads = [asdict(t) for t in todo]
+
+    def done_one(done: dict[str, Any]) -> None:
+        record(done)
+        bar.set_postfix_str(f"{done['slug']}/{done['notebook']}: {done['status']}")
+        bar.update()
+
     try:
         if scheduler:
             from dask.distributed import Client, as_completed
 
             with Client(scheduler) as client:
-                futures = [client.submit(run_task, p, reuse_kernel, pure=False, key=f"evalkit-{p['slug']}-{p['notebook']}-{time.time_ns()}") for p in payloads]
+                futures = {
+                    client.submit(run_task, p, reuse_kernel, pure=False,
+                                  key=f"evalkit-{p['slug']}-{p['notebook']}-{time.time_ns()}"): p
+                    for p in payloads
+                }
                 for fut in as_completed(futures):
-                    done = fut.result()
-                    record(done)
-                    bar.set_postfix_str(f"{done['slug']}/{done['notebook']}: {done['status']}")
-                    bar.update()
-        elif workers <= 1:
-            _init_worker()
+                    try:
+                        done = fut.result()
+                    except Exception as err:  # noqa: BLE001 - the worker died (KilledWorker) or was lost
+                        done = _dead_worker(futures[fut], err)
+                    done_one(done)
+        elif workers <= 1:  # in this process, whose environment is left as it is
             try:
                 for p in payloads:
-                    done = run_task(p, reuse_kernel)
-                    record(done)
-                    bar.set_postfix_str(f"{done['slug']}/{done['notebook']}: {done['status']}")
-                    bar.update()
+                    done_one(run_task(p, reuse_kernel))
             finally:
                 shutdown_worker_kernel()
         else:
@@ -648,19 +1013,16 @@ def _dispatch(todo: list[Task], record, *, workers: int, scheduler: str | None, 
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             ctx = mp.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+            with ProcessPoolExecutor(max_workers=min(workers, len(payloads)), mp_context=ctx,
+                                     initializer=_init_worker) as pool:
                 futs = {pool.submit(run_task, p, reuse_kernel): p for p in payloads}
                 try:
                     for fut in as_completed(futs):
-                        p = futs[fut]
                         try:
                             done = fut.result()
                         except Exception as err:  # noqa: BLE001 - a worker process died
-                            done = {**p, "status": "failed", "error": f"worker died: {type(err).__name__}: {err}",
-                                    "started": "", "ended": now(), "seconds": 0.0, "worker": ""}
-                        record(done)
-                        bar.set_postfix_str(f"{done['slug']}/{done['notebook']}: {done['status']}")
-                        bar.update()
+                            done = _dead_worker(futs[fut], err)
+                        done_one(done)
                 except KeyboardInterrupt:
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
@@ -692,12 +1054,25 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         reuse_kernel=not args.fresh_kernels,
     )
+    return report(result, f"evalkit batch --resume --run-id {result.run_dir.name}")
+
+
+def report(result: BatchResult, rerun: str) -> int:
+    """Print a run's summary (one line per task, memory, failures); 0 if every task succeeded."""
     ok = sum(t.status == "ok" for t in result.tasks)
     print(f"\nrun folder: {_show(result.run_dir)}  ({ok}/{len(result.tasks)} ok)")
+    for line in result.summary_lines():
+        print(line)
+    mem = result.manifest.get("memory") or {}
+    if mem.get("kernel_peak_mb"):
+        kernels = mem.get("kernel_peak_mb") or {}
+        print(f"peak memory: engine {mem['engine_peak_mb']:.0f} MB, kernels "
+              f"{', '.join(f'{v:.0f}' for v in kernels.values()) or '-'} MB; "
+              f"at most {mem['total_peak_mb_upper_bound']:.0f} MB in all")
     if result.failed:
-        print("\nFailed:")
+        print(f"\n{len(result.failed)} of {len(result.tasks)} task(s) did not succeed:")
         print(result.failure_table())
-        print(f"\nRerun what failed with: evalkit batch --resume --run-id {result.run_dir.name}")
+        print(f"\nRerun what failed with: {rerun}")
         return 1
     return 0
 
@@ -715,7 +1090,7 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     who.add_argument("--la", action="append", metavar="NAME", help="an LA (repeatable): name, slug or folder")
     who.add_argument("--all", action="store_true", help="every folder in data/raw/las with a params.yaml")
     b.add_argument("--notebooks", nargs="*", help="notebook stems (default: those in each LA's params.yaml)")
-    b.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="parallel worker processes")
+    b.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: usable cores)")
     b.add_argument("--resume", action="store_true", help="rerun only what failed or did not finish in a run")
     b.add_argument("--run-id", help="name of the run folder (with --resume: the run to resume; default latest)")
     b.add_argument("--out", help="folder for runs (default papermill_runs/)")

@@ -5,7 +5,8 @@
 ``evalkit tables``
     List the input tables evalkit knows, with their columns.
 ``evalkit reproduce``
-    Run every notebook on the shipped data with papermill (what ``make reproduce`` does).
+    Run every notebook on the shipped data (what ``make reproduce`` does), through the
+    same parallel, warm-kernel, resumable engine as ``evalkit batch``.
 ``evalkit new-la NAME`` and ``evalkit batch ...``
     Scaffold and batch-run new local authorities (see :mod:`evalkit.batch`).
 
@@ -77,9 +78,11 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from evalkit.runner import reproduce
+    from evalkit.batch import report, reproduce
 
-    return reproduce(notebooks=args.notebooks or None, run_id=args.run_id)
+    result = reproduce(notebooks=args.notebooks or None, run_id=args.run_id, workers=args.workers,
+                       resume=args.resume, scheduler=args.scheduler)
+    return report(result, f"evalkit reproduce --resume --run-id {result.run_dir.name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reproduce", help="run every notebook on the shipped data with papermill")
     r.add_argument("--notebooks", nargs="*", help="notebook stems or paths (default: all)")
     r.add_argument("--run-id", help="name of the run folder under papermill_runs/ (default: a timestamp)")
+    r.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: usable cores)")
+    r.add_argument("--resume", action="store_true", help="rerun only what failed or did not finish in a run")
+    r.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler at ADDRESS")
     r.set_defaults(func=_cmd_reproduce)
 
     try:

@@ -1,30 +1,19 @@
-"""Run notebooks with papermill on the evalkit kernel: what ``make reproduce`` does.
+"""Papermill helpers for the batch engine (:mod:`evalkit.batch`).
 
-Each run writes its executed notebooks to ``papermill_runs/<run id>/``; an
-earlier run's folder is never overwritten. Notebooks write their derived
-tables to ``data/derived/<notebook stem>/`` (their default ``out_dir``). One
-notebook failing does not stop the others; the summary says which failed.
+:func:`execute` runs one notebook and writes it atomically; :func:`new_run_dir`
+makes a fresh ``papermill_runs/<run id>/`` (an earlier run's folder is never
+overwritten); :func:`list_notebooks` picks the numbered notebooks. ``make
+reproduce`` and ``evalkit batch`` both run through :func:`evalkit.batch.execute_run`.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 KERNEL = "evalkit"
-
-
-@dataclass
-class NotebookRun:
-    notebook: str
-    status: str = "pending"  # ok | failed
-    seconds: float = 0.0
-    error: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 def list_notebooks(selection: list[str] | None = None) -> list[Path]:
@@ -112,44 +101,12 @@ def error_summary(err: BaseException) -> str:
 
 
 def reproduce(notebooks: list[str] | None = None, run_id: str | None = None) -> int:
-    """Run the notebooks on the shipped data; print one line per notebook; 0 if all succeeded."""
-    from tqdm import tqdm
+    """Run the notebooks on the shipped data and print the summary; 0 if all succeeded.
 
-    from evalkit.paths import DERIVED, RUNS
-    from evalkit.report import summarise_file
+    Kept for callers of the old API: the work is done by :func:`evalkit.batch.reproduce`.
+    """
+    from evalkit.batch import report
+    from evalkit.batch import reproduce as run
 
-    nbs = list_notebooks(notebooks)
-    run_dir = new_run_dir(RUNS, run_id)
-    results: list[NotebookRun] = []
-    bar = tqdm(nbs, desc="notebooks", unit="nb")
-    for nb in bar:
-        bar.set_postfix_str(nb.stem)
-        res = NotebookRun(nb.stem)
-        t0 = time.time()
-        try:
-            execute(nb, run_dir / nb.name)
-            res.status = "ok"
-        except Exception as err:  # noqa: BLE001 - reported, and the run continues
-            res.status = "failed"
-            res.error = error_summary(err)
-        res.seconds = time.time() - t0
-        repro = DERIVED / nb.stem / "reproduction.csv"
-        if repro.exists() and repro.stat().st_mtime >= t0 - 1:
-            res.counts = summarise_file(repro)
-        results.append(res)
-    bar.close()
-    print(f"\nexecuted notebooks: {run_dir}")
-    width = max(len(r.notebook) for r in results) if results else 10
-    for r in results:
-        if r.status != "ok":
-            line = f"FAILED  {r.error}"
-        elif r.counts:
-            line = ", ".join(f"{k} {v}" for k, v in r.counts.items())
-        else:
-            line = "ok (no reproduction table)"
-        print(f"{r.notebook:<{width}}  {r.seconds:6.1f}s  {line}")
-    failed = [r for r in results if r.status != "ok"]
-    if failed:
-        print(f"\n{len(failed)} notebook(s) failed; see the .failed notebooks in {run_dir}")
-        return 1
-    return 0
+    result = run(notebooks, run_id=run_id)
+    return report(result, f"evalkit reproduce --resume --run-id {result.run_dir.name}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -57,21 +56,41 @@ def test_validate_la_reports_missing_required_and_bad_values(tmp_path):
 
 
 @pytest.mark.slow
-def test_batch_isolates_failures_resumes_and_writes_safe_outputs(tmp_path):
+def test_batch_isolates_failures_resumes_and_writes_safe_outputs(tmp_path, monkeypatch):
     base, out = tmp_path / "las", tmp_path / "runs"
     batch.new_la("Goodtown", base=base, notebooks=[NB], synthetic=True, seed=1)
     batch.new_la("Goodville", base=base, notebooks=[NB], synthetic=True, seed=2)
     bad = batch.new_la("Badtown", base=base, notebooks=[NB], synthetic=True, seed=3)
     good_costs = (bad / "yst_case_costs.csv").read_text()
     (bad / "yst_case_costs.csv").write_text(good_costs.replace("\n1,", "\n1,=SUM(A1),", 1).replace(",=SUM(A1),", ",=SUM(A1):", 1))
+    # a notebook parameter block given as `: 1` (was: TypeError, whole batch aborted)
+    wrong = batch.new_la("Wrongtype", base=base, notebooks=[NB], synthetic=True, seed=4)
+    (wrong / "params.yaml").write_text(f"la_name: Wrongtype\nnotebooks:\n  {NB}: 1\n")
+    # a CSV the batch cannot read (was: PermissionError, whole batch aborted); as root no chmod
+    # stops a read, so the read itself is made to fail
+    locked = batch.new_la("Lockedtown", base=base, notebooks=[NB], synthetic=True, seed=5)
+    real_validate = schemas.validate_folder
+
+    def unreadable(folder, **kw):
+        if Path(folder) == locked:
+            raise PermissionError(13, "Permission denied", str(locked / "yst_case_costs.csv"))
+        return real_validate(folder, **kw)
+
+    monkeypatch.setattr(schemas, "validate_folder", unreadable)
     raw_before = {p: p.read_bytes() for p in base.rglob("*") if p.is_file()}
 
-    result = batch.run_batch(["Goodtown", "Goodville", "Badtown", "Nowhere"], base=base, out=out,
-                             workers=2, progress=False)
+    result = batch.run_batch(["Goodtown", "Goodville", "Badtown", "Nowhere", "Wrongtype", "Lockedtown"],
+                             base=base, out=out, workers=2, progress=False)
     status = {t.slug: t.status for t in result.tasks}
-    assert status == {"goodtown": "ok", "goodville": "ok", "badtown": "invalid", "nowhere": "invalid"}
+    assert status == {"goodtown": "ok", "goodville": "ok", "badtown": "invalid", "nowhere": "invalid",
+                      "wrongtype": "invalid", "lockedtown": "invalid"}
+    why = {t.slug: t.error for t in result.tasks}
+    assert "params.yaml" in why["wrongtype"] and f"notebooks.{NB}" in why["wrongtype"] and "int" in why["wrongtype"]
+    assert "PermissionError" in why["lockedtown"] and "yst_case_costs.csv" in why["lockedtown"]
+    assert all(len(e.splitlines()) == 1 for slug, e in why.items() if status[slug] != "ok")
     table = result.failure_table()
     assert "Badtown" in table and "yst_case_costs.csv" in table and "Nowhere" in table
+    assert "Wrongtype" in table and "Lockedtown" in table
     run = result.run_dir
     for slug in ("goodtown", "goodville"):
         assert (run / slug / f"{NB}.ipynb").exists() and (run / slug / f"{NB}.html").exists()
@@ -80,6 +99,12 @@ def test_batch_isolates_failures_resumes_and_writes_safe_outputs(tmp_path):
     assert "rep.check(" not in html  # code hidden
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["evalkit_version"] and manifest["ended"]
+    # memory: every task that ran records its kernel's and worker's peak; the run records the engine's
+    ran = [t for t in manifest["tasks"] if t["status"] == "ok"]
+    assert all(t["kernel_peak_rss_mb"] > 50 and t["worker_peak_rss_mb"] > 10 for t in ran)
+    mem = manifest["memory"]
+    assert mem["engine_peak_mb"] > 10 and len(mem["kernel_peak_mb"]) >= 1
+    assert mem["total_peak_mb_upper_bound"] >= mem["engine_peak_mb"] + max(mem["kernel_peak_mb"].values())
     assert any(k.endswith("yst_case_costs.csv") for k in manifest["inputs"]["goodtown"])
     assert {t["status"] for t in manifest["tasks"]} == {"ok", "invalid"}
     assert not list(run.rglob("*.partial*"))
@@ -118,23 +143,114 @@ def test_notebook_error_is_reported_not_raised(tmp_path):
     assert not (result.run_dir / "crashtown" / f"{NB}.ipynb").exists()
 
 
-@pytest.mark.slow
-def test_dask_scheduler_uses_same_path(tmp_path):
+def test_dask_cluster_runs_tasks_and_survives_a_dead_worker(tmp_path):
+    """`--scheduler tcp://...`: the same task function on a two-process Dask cluster; a worker
+    killed in the middle of a task gives that task `failed` with a reason, and the batch goes on."""
+    import os
+    import signal
+    import threading
+
+    dask = pytest.importorskip("dask")
     distributed = pytest.importorskip("dask.distributed")
     base, out = tmp_path / "las", tmp_path / "runs"
     batch.new_la("Dasktown", base=base, notebooks=[NB], synthetic=True)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = batch.run_batch(["Dasktown"], base=base, out=out, scheduler=cluster.scheduler_address, progress=False)
-    assert [t.status for t in result.tasks] == ["ok"]
-    assert Path(result.tasks[0].html).exists()
+    batch.new_la("Killtown", base=base, notebooks=[NB], synthetic=True, seed=1)
+    killed: list[str] = []
+
+    def kill_the_killtown_worker(address: str, stop: threading.Event) -> None:
+        with distributed.Client(address) as client:
+            pids = client.run(os.getpid)
+            while not stop.is_set():
+                for worker, keys in client.processing().items():
+                    if any("killtown" in str(k) for k in keys):
+                        os.kill(pids[worker], signal.SIGKILL)
+                        killed.append(worker)
+                        return
+                stop.wait(0.1)
+
+    # no retries on another worker: a task whose worker dies is reported, not rerun
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        stop = threading.Event()
+        killer = threading.Thread(target=kill_the_killtown_worker, args=(cluster.scheduler_address, stop))
+        killer.start()
+        try:
+            result = batch.run_batch(["Dasktown", "Killtown"], base=base, out=out,
+                                     scheduler=cluster.scheduler_address, progress=False)
+        finally:
+            stop.set()
+            killer.join(30)
+    assert killed, "the Killtown task was never seen running"
+    by = {t.slug: t for t in result.tasks}
+    assert by["dasktown"].status == "ok" and Path(by["dasktown"].html).exists()
+    assert by["killtown"].status == "failed"
+    assert by["killtown"].error.startswith("worker died: KilledWorker")
+    manifest = json.loads((result.run_dir / "manifest.json").read_text())
+    assert manifest["command"]["scheduler"] == cluster.scheduler_address
+    assert [t["status"] for t in manifest["tasks"]] == ["ok", "failed"]
 
 
-def test_cli_batch_exit_code(tmp_path, monkeypatch):
+def test_cli_batch_reports_every_bad_la_then_exits_1(tmp_path, monkeypatch, capsys):
     from evalkit.cli import main
 
-    monkeypatch.setattr(batch, "LAS", tmp_path)
-    assert main(["batch", "--la", "Nowhere", "--out", str(tmp_path / "runs")]) in (1, 2)
-    shutil.rmtree(tmp_path / "runs", ignore_errors=True)
+    base = tmp_path / "las"
+    monkeypatch.setattr(batch, "LAS", base)
+    wrong = batch.new_la("Wrongtype", base=base, notebooks=[NB])
+    (wrong / "params.yaml").write_text(f"la_name: Wrongtype\nnotebooks:\n  {NB}: 1\n")
+    code = main(["batch", "--la", "Nowhere", "--la", "Wrongtype", "--out", str(tmp_path / "runs")])
+    printed = capsys.readouterr()
+    assert code == 1, printed.err
+    assert "Traceback" not in printed.out + printed.err and "error:" not in printed.err
+    assert "nowhere/(all)" in printed.out and "wrongtype/(all)" in printed.out
+    assert f"notebooks.{NB}: must be a mapping" in printed.out
+    (run,) = (tmp_path / "runs").iterdir()
+    statuses = [t["status"] for t in json.loads((run / "manifest.json").read_text())["tasks"]]
+    assert statuses == ["invalid", "invalid"]
+
+
+def test_reproduce_runs_through_the_batch_engine(tmp_path, capfd):
+    """`make reproduce`: shipped notebook, default parameters, the batch manifest, counts, memory,
+    and no "Kernel is running over TCP without encryption" in what the user sees."""
+    import os
+
+    from evalkit.paths import DERIVED
+    from evalkit.report import summarise_file
+
+    nb = "04_ofsted_edging_away"
+    env_before = dict(os.environ)
+    result = batch.reproduce([nb], out=tmp_path, workers=1, progress=True)
+    printed = capfd.readouterr()
+    assert dict(os.environ) == env_before  # the in-process worker leaves this process as it was
+    (t,) = result.tasks
+    assert t.status == "ok", t.error
+    assert t.parameters == {} and Path(t.output) == result.run_dir / f"{nb}.ipynb" and Path(t.output).exists()
+    assert t.counts == summarise_file(DERIVED / nb / "reproduction.csv") and sum(t.counts.values()) > 0
+    line = result.summary_lines()[0]
+    assert line.startswith(nb) and "exact " in line and "not_reproducible " in line
+    assert "without encryption" not in printed.out + printed.err
+    assert "LA x notebook" in printed.err  # the batch progress bar
+    manifest = json.loads((result.run_dir / "manifest.json").read_text())
+    assert manifest["command"]["reproduce"] is True and manifest["tasks"][0]["kernel_peak_rss_mb"] > 50
+    assert any(k.endswith(f"{nb}.ipynb") for k in manifest["inputs"]["shipped"])
+
+
+def test_params_problems_name_the_file_and_key(tmp_path):
+    cfg = tmp_path / "params.yaml"
+    problems = batch.params_problems(cfg, {"la_name": 3, "notebooks": {NB: 1, "06_its_adolescent_entries": {2: "x"}}})
+    assert len(problems) == 3 and all("params.yaml: [params]" in p for p in problems)
+    assert "la_name: must be text" in problems[0]
+    assert f"notebooks.{NB}: must be a mapping" in problems[1]
+    assert batch.params_problems(cfg, {"la_name": "X", "notebooks": {NB: None}}) == []
+    cfg.write_text(f"la_name: X\nnotebooks: [{NB}]\n")
+    with pytest.raises(ValueError, match="notebooks: must map notebook names"):
+        batch.load_la(str(tmp_path))
+
+
+def test_default_workers_is_the_usable_cores():
+    import os
+
+    assert batch.default_workers() == len(os.sched_getaffinity(0))
 
 
 def test_optional_tables_decide_whether_data_dir_is_passed(tmp_path):
@@ -153,9 +269,12 @@ def test_shipped_templates_match_their_schemas():
     """Static templates in evalkit/resources/templates must not drift from the schemas they document."""
     from evalkit.paths import ROOT
 
+    checked = []
     for path in sorted((ROOT / "evalkit" / "resources" / "templates").glob("*.csv")):
         if path.stem not in schemas.REGISTRY:
             continue
         header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
         spec = schemas.get_spec(path.stem)
         assert set(spec.required_columns()) <= set(header), f"{path.name} lacks required columns"
+        checked.append(path.stem)
+    assert checked, "no shipped template matched a registered schema: the check above checked nothing"

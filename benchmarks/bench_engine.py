@@ -1,0 +1,154 @@
+"""Benchmark: the engine behind ``make reproduce`` and ``evalkit batch``, the test suite and the install.
+
+Prints, from one run on one machine (so the ratios compare like with like on a
+noisy machine):
+
+1. **reproduce / cold serial floor.** The floor is nine papermill runs, one
+   after another, of a notebook that only imports pandas, statsmodels, seaborn
+   and matplotlib: what nine notebooks cost before they compute anything when
+   each starts a cold kernel. ``evalkit reproduce`` (all nine shipped studies,
+   default workers) is timed against it. Target <= 0.5.
+2. **batch speed-up.** ``evalkit batch`` over 20 synthetic LAs x one notebook
+   with 2 workers against 1. Target >= 1.8.
+3. **make test** wall time (venv built). Target <= 120 s on 2 cores.
+4. **install**: ``make install`` into a new venv from the lock (uv when
+   available), with uv's cache as it is (``--cold-cache``: an empty one).
+   Target <= 15 s.
+
+Usage: .venv/bin/python benchmarks/bench_engine.py [--skip install,test,batch,reproduce] [--las 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+FLOOR_SOURCE = "import pandas\nimport statsmodels.api\nimport seaborn\nimport matplotlib.pyplot\n"
+
+
+def timed(cmd: list[str], **kw) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
+    return time.perf_counter() - t0, res
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+def cold_floor(tmp: Path, runs: int = 9) -> float:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(FLOOR_SOURCE)]
+    nb.metadata["kernelspec"] = {"name": "evalkit", "display_name": "Python (evalkit)", "language": "python"}
+    src = tmp / "floor.ipynb"
+    nbformat.write(nb, src)
+    t0 = time.perf_counter()
+    for i in range(runs):
+        res = subprocess.run([str(BIN / "papermill"), "-k", "evalkit", "--no-progress-bar", str(src),
+                              str(tmp / f"floor-{i}.ipynb")], cwd=ROOT, capture_output=True, text=True)
+        if res.returncode:
+            raise RuntimeError(res.stderr[-2000:])
+    return time.perf_counter() - t0
+
+
+def reproduce_seconds() -> tuple[float, str]:
+    run_id = f"bench-engine-{os.getpid()}"
+    try:
+        wall, res = timed([str(BIN / "evalkit"), "reproduce", "--run-id", run_id])
+    finally:
+        shutil.rmtree(ROOT / "papermill_runs" / run_id, ignore_errors=True)
+    if res.returncode:
+        raise RuntimeError(res.stdout[-3000:] + res.stderr[-2000:])
+    return wall, res.stdout
+
+
+def batch_speedup(tmp: Path, n_las: int, notebook: str) -> dict[int, float]:
+    sys.path.insert(0, str(ROOT))
+    from evalkit import batch
+
+    base = tmp / "las"
+    for i in range(n_las):
+        batch.new_la(f"Benchtown {i + 1:02d}", base=base, notebooks=[notebook], synthetic=True, seed=i)
+    out: dict[int, float] = {}
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        res = batch.run_batch(all_las=True, base=base, out=tmp / f"runs{workers}", workers=workers,
+                              notebooks=[notebook], progress=False)
+        out[workers] = time.perf_counter() - t0
+        bad = [t.error for t in res.tasks if t.status != "ok"]
+        if bad:
+            raise RuntimeError(f"{len(bad)} batch task(s) failed, e.g. {bad[0]}")
+    return out
+
+
+def make_test_seconds() -> tuple[float, str]:
+    wall, res = timed(["make", "test"])
+    tail = (res.stdout + res.stderr).strip().splitlines()[-1:]
+    if res.returncode:
+        raise RuntimeError("make test failed: " + "\n".join((res.stdout + res.stderr).splitlines()[-30:]))
+    return wall, tail[0] if tail else ""
+
+
+def install_seconds(tmp: Path, cold_cache: bool) -> float:
+    env = dict(os.environ)
+    if cold_cache:
+        env["UV_CACHE_DIR"] = str(tmp / "uv-cache")
+    venv = tmp / "venv"
+    wall, res = timed(["make", "install", f"VENV={venv}", f"BIN={venv}/bin", f"STAMP={venv}/.installed"], env=env)
+    if res.returncode:
+        raise RuntimeError(res.stdout[-2000:] + res.stderr[-2000:])
+    return wall
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--skip", default="", help="comma-separated: install,test,batch,reproduce")
+    ap.add_argument("--las", type=int, default=20)
+    ap.add_argument("--notebook", default="06_its_adolescent_entries")
+    ap.add_argument("--cold-cache", action="store_true", help="install with an empty uv cache")
+    args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    tmp = Path(tempfile.mkdtemp(prefix="evalkit-bench-engine-"))
+    print(f"machine: {load()} at the start (timings taken under this load)")
+    lines = []
+    try:
+        if "install" not in skip:
+            s = install_seconds(tmp, args.cold_cache)
+            lines.append(f"install (make install, new venv from the lock, "
+                         f"{'empty' if args.cold_cache else 'existing'} uv cache): {s:6.1f} s  (target <= 15 s)")
+            print(lines[-1], flush=True)
+        if "reproduce" not in skip:
+            floor = cold_floor(tmp)
+            repro, summary = reproduce_seconds()
+            lines.append(f"cold serial floor (9 papermill runs of an imports-only notebook): {floor:6.1f} s")
+            lines.append(f"evalkit reproduce (9 studies, default workers): {repro:6.1f} s")
+            lines.append(f"reproduce / floor: {repro / floor:5.2f}  (target <= 0.5; was 1.27)")
+            print("\n".join(lines[-3:]), flush=True)
+        if "batch" not in skip:
+            b = batch_speedup(tmp, args.las, args.notebook)
+            lines.append(f"batch {args.las} LAs x {args.notebook}: 1 worker {b[1]:6.1f} s, 2 workers {b[2]:6.1f} s; "
+                         f"speed-up {b[1] / b[2]:4.2f}  (target >= 1.8; was 1.74)")
+            print(lines[-1], flush=True)
+        if "test" not in skip:
+            s, tail = make_test_seconds()
+            lines.append(f"make test (venv built): {s:6.1f} s wall  (target <= 120 s on 2 cores); {tail}")
+            print(lines[-1], flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\nmachine: {load()} at the end")
+    print("== summary\n" + "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
