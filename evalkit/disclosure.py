@@ -50,6 +50,38 @@ class DisclosureError(ValueError):
     """A table would disclose individual-level data."""
 
 
+_TRUE = {"true", "yes", "y", "1", "t", "on"}
+_FALSE = {"false", "no", "n", "0", "f", "off"}
+
+
+def as_bool(value: object, *, name: str = "value") -> bool:
+    """Read a yes/no setting strictly: ``'false'``, ``'no'`` and ``'0'`` are False.
+
+    A notebook parameter set from ``params.yaml`` or ``papermill -p`` may arrive
+    as text, and the text ``'false'`` is truthy in Python. Disclosure settings
+    (such as ``case_level_public``) go through this function, so that only a
+    clear yes publishes anything.
+
+    Raises
+    ------
+    ValueError
+        For any other text or type (never guessed).
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        s = value.strip().lower()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+    from evalkit.errors import ConfigError
+
+    raise ConfigError(f"{name}: {value!r} is not true or false (use true/false, yes/no or 1/0)")
+
+
 def id_like_columns(df: pd.DataFrame) -> list[str]:
     """Columns whose names look like personal identifiers."""
     return [c for c in df.columns if ID_PATTERN.search(str(c)) and str(c) not in ALLOWED_ID_COLUMNS]

@@ -36,9 +36,14 @@ def test_secondary_suppression_down_columns():
 def test_no_cell_recoverable_after_suppression():
     df = pd.DataFrame({"a": [1, 7, 9], "b": [6, 2, 8], "c": [8, 9, 3], "total": [15, 18, 20]})
     out = suppress(df, ["a", "b", "c", "total"], totals=["total"])
-    for _, row in out.iterrows():
+    hidden_rows = 0
+    for (_, row), (_, orig) in zip(out.iterrows(), df.iterrows(), strict=True):
         hidden = [c for c in "abc" if row[c] == "c"]
+        small = [c for c in "abc" if 0 < orig[c] < disclosure.DEFAULT_THRESHOLD]
+        assert set(small) <= set(hidden), "every small count is hidden"
         assert len(hidden) != 1, "a single hidden part could be recovered from the total"
+        hidden_rows += bool(hidden)
+    assert hidden_rows == 3  # rows 1-3 each hold a count of 1-3
 
 
 def test_assert_aggregate_and_save_table(tmp_path):
@@ -66,7 +71,7 @@ def test_outputs_refuse_raw_and_leave_no_partial_file(tmp_path):
 
 
     target = tmp_path / "out.csv"
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="bytes"):
         atomic_write_bytes(target, object())  # type: ignore[arg-type]
     assert not target.exists() and list(tmp_path.iterdir()) == []
 

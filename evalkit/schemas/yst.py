@@ -10,7 +10,14 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from evalkit.schemas._core import Problem, TableSpec, file_row, register, register_folder_check
+from evalkit.schemas._core import (
+    Ordered,
+    Problem,
+    TableSpec,
+    file_row,
+    register,
+    register_folder_check,
+)
 
 SOURCE = "000_gloucestershire_yst"
 SAVING_BASES = ["cin_plan", "cp_plan", "none"]
@@ -182,11 +189,10 @@ project_phases = register(
                 "end_month": pa.Column("datetime64[ns]", description="Last month (YYYY-MM)"),
                 **_prov(),
             },
-            checks=[pa.Check(lambda d: d["end_month"] >= d["start_month"], element_wise=False,
-                             error="end_month before start_month")],
             coerce=True,
             strict=False,
         ),
+        requires=[Ordered(start="start_month", end="end_month")],
         example={"phase": "Pilot", "start_month": "2015-11", "end_month": "2016-02"},
     )
 )
