@@ -248,6 +248,31 @@ def read_params(path: str | Path) -> tuple[dict[str, Any] | None, list[str]]:
     return cfg, []
 
 
+def _series_names_la(folder: Path, la_name: str, params: Any) -> list[str]:
+    """The LA's own time series must have rows for the LA itself (by the name in params.yaml)."""
+    import csv
+
+    if isinstance(params, dict) and params.get("data_dir"):
+        return []
+    f = folder / "la_timeseries.csv"
+    if not f.is_file():
+        return []
+    try:
+        with f.open(encoding="utf-8-sig", newline="") as fh:
+            names = {(r.get("la_name") or "").strip() for r in csv.DictReader(fh)}
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []  # the table's own validation reports it
+
+    def norm(x: str) -> str:
+        return re.sub(r"[^a-z0-9]+", " ", x.lower()).strip()
+
+    if norm(la_name) in {norm(n) for n in names}:
+        return []
+    shown = ", ".join(repr(n) for n in sorted(names) if n)[:120] or "none"
+    return [f"{_show(f)}: column 'la_name': [la-name-mismatch] no row is for {la_name!r}, the la_name in "
+            f"params.yaml (rows name {shown}); the time-series notebook analyses the LA by that name"]
+
+
 def validate_params(path: str | Path) -> list[str]:
     """Problems with an LA's ``params.yaml``, one line each naming the file and the key.
 
@@ -271,6 +296,8 @@ def validate_params(path: str | Path) -> list[str]:
     nbs = cfg.get("notebooks")
     if nbs is None:
         return problems
+    if isinstance(nbs, dict) and "06_its_adolescent_entries" in nbs and isinstance(cfg.get("la_name"), str):
+        problems += _series_names_la(path.parent, cfg["la_name"], nbs["06_its_adolescent_entries"])
     if not isinstance(nbs, dict):
         problems.append(f"{shown}: notebooks: [params-type] must map notebook names to their parameters, "
                         f"not {_kind(nbs)}")

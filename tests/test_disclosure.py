@@ -11,12 +11,13 @@ from evalkit.outputs import OutputError, atomic_write_bytes, save_table
 
 
 def test_primary_suppression_threshold():
-    df = pd.DataFrame({"group": list("abcdef"), "n": [0, 1, 4, 5, 12, None]})
+    df = pd.DataFrame({"group": list("abcdef"), "n": [0, 1, 5, 6, 12, None]})
     out = suppress(df, ["n"])
-    assert out["n"].tolist()[:5] == [0, "c", "c", 5, 12]
+    assert out["n"].tolist()[:5] == [0, "c", "c", 6, 12]  # DfE: 1-5 suppressed
     assert pd.isna(out["n"].iloc[5])
     out = suppress(df, ["n"], threshold=10)
     assert out["n"].tolist()[:5] == [0, "c", "c", "c", 12]
+    assert disclosure.DEFAULT_THRESHOLD == 6
 
 
 def test_secondary_suppression_on_row_totals():

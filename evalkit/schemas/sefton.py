@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from evalkit.schemas._core import TableSpec, register
+from evalkit.schemas._core import Ordered, RequiredValues, TableSpec, register
 
 SOURCE = "001_sefton_cas"
 OUTCOME_KINDS = ["benefit", "disbenefit", "cost"]
@@ -32,7 +32,9 @@ def _prov(verbatim: bool = True) -> dict[str, pa.Column]:
     return cols
 
 
-def _key_value(name: str, description: str, *, unit_required: bool = True, example: dict) -> TableSpec:
+def _key_value(
+    name: str, description: str, *, unit_required: bool = True, example: dict, requires: tuple[str, ...] = ()
+) -> TableSpec:
     """A key/value table of stated figures (one figure per row)."""
     return register(
         TableSpec(
@@ -59,6 +61,7 @@ def _key_value(name: str, description: str, *, unit_required: bool = True, examp
                 coerce=True,
                 strict=False,
             ),
+            requires=[RequiredValues(column="key", values=requires, needed_by="02_sefton_cas")] if requires else [],
             example=example,
         )
     )
@@ -118,6 +121,10 @@ sefton_cba_outcomes = register(
             strict=False,
         ),
         checks=[_no_negative_money],
+        requires=[
+            RequiredValues(column="outcome_id", values=("child_looked_after",),
+                           needed_by="02_sefton_cas for the care-months check")
+        ],
         example={
             "outcome_id": "missing_episodes",
             "outcome": "Missing episodes",
@@ -144,6 +151,7 @@ sefton_cba_sample = _key_value(
     "sefton_cba_sample",
     "Facts about the CBA sample: size, exclusions, window length, short-break use, care entries and exits",
     example={"key": "sample_n", "value": 126, "unit": "young people", "comparator": "=", "seed_lines": "1606-1607"},
+    requires=("sample_n", "became_lac", "exited_care", "window_months"),
 )
 
 sefton_cba_windows = register(
@@ -163,6 +171,10 @@ sefton_cba_windows = register(
             coerce=True,
             strict=False,
         ),
+        requires=[
+            RequiredValues(column="window", values=("before", "after"), needed_by="02_sefton_cas for the before and after months"),
+            Ordered(start="start_month", end="end_month"),
+        ],
         example={"window": "before", "start_month": "2015-10", "end_month": "2015-12", "seed_lines": "1624-1625"},
     )
 )

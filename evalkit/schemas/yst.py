@@ -13,6 +13,7 @@ import pandera.pandas as pa
 from evalkit.schemas._core import (
     Ordered,
     Problem,
+    RequiredValues,
     TableSpec,
     file_row,
     register,
@@ -171,6 +172,13 @@ unit_costs = register(
             coerce=True,
             strict=False,
         ),
+        requires=[
+            RequiredValues(
+                column="cost_item",
+                values=("cin_plan_support", "cp_plan_setup", "cp_plan_support"),
+                needed_by="01_gloucestershire_yst for the CIN and CP plan costs a case is credited with",
+            )
+        ],
         example={"cost_item": "cin_plan_support", "basis": "per_month", "value_gbp": 393, "estimated_by": "LA"},
     )
 )
