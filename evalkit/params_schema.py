@@ -49,6 +49,9 @@ PATH_PARAMS = {"quality_ratings"}
 #: Parameters whose default has one type but which also take another (documented in the notebook).
 ALSO = {("06_its_adolescent_entries", "comparators"): (list,)}
 
+#: (notebook, parameter) pairs whose comment in the parameters cell says ``None`` is allowed.
+NULLABLE: set[tuple[str, str]] = set()
+
 #: Characters refused in an LA name: path separators, control characters and shell metacharacters.
 _BAD_NAME = re.compile(r"[/\\;&|$<>`*?!\"{}\[\]#~=%^\x00-\x1f\x7f]")
 MAX_NAME = 80
@@ -101,14 +104,20 @@ def notebook_parameters(stem: str) -> dict[str, Any]:
     nb = json.loads((NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            tree = ast.parse("".join(cell["source"]))
+            source = "".join(cell["source"])
+            lines = source.splitlines()
+            tree = ast.parse(source)
             out: dict[str, Any] = {}
             for node in tree.body:
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    name = node.targets[0].id
                     try:
-                        out[node.targets[0].id] = ast.literal_eval(node.value)
+                        out[name] = ast.literal_eval(node.value)
                     except ValueError:
-                        out[node.targets[0].id] = ...
+                        out[name] = ...
+                    # "None to skip" in the line's comment: the parameter also takes an empty value.
+                    if "None" in lines[node.lineno - 1].partition("#")[2]:
+                        NULLABLE.add((stem, name))
             return out
     return {}
 
@@ -141,7 +150,9 @@ def _type_problem(stem: str, key: str, value: Any, default: Any) -> str | None:
             return f"{value!r} is a mapping; expected a plain value or a list"
         return None
     if value is None:
-        return None if default is None else f"is empty; expected {_kind(default)} (default {default!r})"
+        if (stem, key) in NULLABLE:
+            return None
+        return f"is empty; expected {_kind(default)} (default {default!r})"
     also = ALSO.get((stem, key), ())
     if isinstance(value, also):
         return None

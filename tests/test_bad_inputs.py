@@ -236,3 +236,13 @@ def test_batch_over_corpus_finishes_the_good_la(tmp_path):
     table = result.failure_table()
     assert "Traceback" not in table
     assert {p: p.read_bytes() for p in base.rglob("*") if p.is_file()} == raw_before
+
+
+def test_params_empty_value_only_where_the_notebook_allows_it(tmp_path):
+    yml = tmp_path / "params.yaml"
+    yml.write_text("la_name: Nulltown\nnotebooks:\n  02_sefton_cas:\n    report_prices_in: null\n    n_draws: null\n"
+                   "    placement_cost_range: [1000, 2000, 3000]\n    deadweight: 0.4\n")
+    msgs = params_schema.validate_params(yml)
+    assert len(msgs) == 2, msgs
+    assert any("n_draws: [params-type] is empty" in m for m in msgs)
+    assert any("placement_cost_range: [params-type]" in m and "expected 2" in m for m in msgs)

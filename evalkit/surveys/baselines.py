@@ -114,12 +114,12 @@ class SurveyBaselines:
         return a.rci.summary()
 
     def plain_language(self) -> str:
-        parts = []
+        parts = [f"{self.la_name}:"]  # the title says "synthetic" when the data are
         if self.young_people is not None:
             parts.append(self.young_people.plain_language(population="young people"))
         if self.professionals is not None:
             parts.append("Professionals' survey: " + self.professionals.plain_language(population="professionals"))
-        return "\n\n".join(parts) if parts else "There is no survey data to describe."
+        return "\n\n".join(parts) if len(parts) > 1 else f"{self.la_name}: there is no survey data to describe."
 
     def truth_for(self, which: str) -> dict[str, float]:
         t = self.truth
