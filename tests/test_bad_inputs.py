@@ -246,3 +246,12 @@ def test_params_empty_value_only_where_the_notebook_allows_it(tmp_path):
     assert len(msgs) == 2, msgs
     assert any("n_draws: [params-type] is empty" in m for m in msgs)
     assert any("placement_cost_range: [params-type]" in m and "expected 2" in m for m in msgs)
+
+
+def test_input_outside_the_repository_is_refused(tmp_path, monkeypatch):
+    folder = _copy_good(tmp_path)
+    monkeypatch.setenv("EVALKIT_INPUT_ROOTS", "")
+    with pytest.raises(schemas.InputError, match=r"\[outside-repository\]"):
+        schemas.read_table(folder / "unit_costs.csv")
+    monkeypatch.setenv("EVALKIT_INPUT_ROOTS", str(tmp_path))
+    assert len(schemas.read_table(folder / "unit_costs.csv")) == 3

@@ -354,13 +354,26 @@ def _display(path: Path) -> str:
 
 
 def _check_containment(path: Path, shown: str) -> None:
-    """Refuse a file that is a symbolic link leaving its own folder.
+    """Refuse a file outside the input folders, or a symbolic link leaving its own folder.
 
     An LA folder is a unit: a link inside it to a file elsewhere would be read
     as the LA's own data and hashed in the manifest under the wrong name.
     (Where a folder may live at all is checked on the parameters that name it:
     see :mod:`evalkit.params_schema`.)
     """
+    from evalkit.paths import is_input_path
+
+    if not is_input_path(path):
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    "outside-repository",
+                    f"resolves to {path.resolve()}, outside the repository and ../shared; put the LA's files "
+                    "in data/raw/las/<la>/ (or add the folder to EVALKIT_INPUT_ROOTS on purpose)",
+                )
+            ]
+        )
     if not path.is_symlink():
         return
     folder = path.parent.resolve()
