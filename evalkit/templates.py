@@ -31,13 +31,14 @@ def _allowed(col) -> str:
 
 
 def template_csv(name: str) -> str:
-    """Header plus one example row for table ``name``."""
+    """Header plus the example rows of table ``name`` (one, or one per item its notebook needs)."""
     spec = schemas.get_spec(name)
     cols = spec.columns()
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
-    w.writerow(["" if spec.example.get(c) is None else spec.example.get(c, "") for c in cols])
+    for row in [spec.example, *spec.more_examples]:
+        w.writerow(["" if row.get(c) is None else row.get(c, "") for c in cols])
     return buf.getvalue()
 
 

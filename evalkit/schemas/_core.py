@@ -267,6 +267,9 @@ class TableSpec:
         or ``"la"`` for tables that a new local authority supplies.
     example
         One example row for templates (column -> value).
+    more_examples
+        Further example rows, so that a template already holds every row the
+        ``requires`` ask for (each item of a key/value table, both windows).
     checks
         Extra whole-table checks: functions ``(df) -> list[(position, column, rule, detail)]``,
         where ``position`` is the 0-based position of the offending row in ``df`` (or ``None``
@@ -292,6 +295,7 @@ class TableSpec:
         default_factory=list
     )
     requires: list[Requirement] = field(default_factory=list)
+    more_examples: list[Mapping[str, Any]] = field(default_factory=list)
 
     @property
     def filename(self) -> str:

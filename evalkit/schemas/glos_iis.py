@@ -131,6 +131,21 @@ glos_iis_finance = register(
             "comparator": "=",
             "horizon_years": "",
         },
+        # One row for every item the notebook needs, with the Gloucestershire business case's figures.
+        more_examples=[
+            {"item": item, "mention": "resource_requirements", "framing": framing, "period": period,
+             "value_gbp_m": value, "comparator": "=", "horizon_years": years}
+            for item, framing, period, value, years in [
+                ("placement_spend_projected", "system", "within the next 6 years", 9.2, 6),
+                ("placement_spend_reduction", "system", "six year period", 2.5, 6),
+                ("overspend_2016_17", "council", "2016/17", 1.6, ""),
+                ("overspend_annual_future", "council", "future years", 2.1, ""),
+                ("overspend_cumulative", "council", "5 years", 8.7, 5),
+                ("revenue_investment_2017_18", "council", "2017/18", 1.4, ""),
+                ("revenue_investment_total", "council", "5 years", 6.9, 5),
+                ("capital_investment", "council", "not stated", 1.2, ""),
+            ]
+        ],
     )
 )
 

@@ -33,7 +33,13 @@ def _prov(verbatim: bool = True) -> dict[str, pa.Column]:
 
 
 def _key_value(
-    name: str, description: str, *, unit_required: bool = True, example: dict, requires: tuple[str, ...] = ()
+    name: str,
+    description: str,
+    *,
+    unit_required: bool = True,
+    example: dict,
+    requires: tuple[str, ...] = (),
+    more_examples: tuple[dict, ...] = (),
 ) -> TableSpec:
     """A key/value table of stated figures (one figure per row)."""
     return register(
@@ -63,6 +69,7 @@ def _key_value(
             ),
             requires=[RequiredValues(column="key", values=requires, needed_by="02_sefton_cas")] if requires else [],
             example=example,
+            more_examples=list(more_examples),
         )
     )
 
@@ -138,6 +145,12 @@ sefton_cba_outcomes = register(
             "payer_basis": "stated",
             "seed_lines": "1646-1647",
         },
+        more_examples=[
+            {"outcome_id": "child_looked_after", "outcome": "Child looked after", "source_table": "Table 4",
+             "kind": "disbenefit", "value_gbp": 18270, "quantity": 16,
+             "quantity_unit": "months spent in care (increase; total across the sample)",
+             "payer": "local_authority", "payer_basis": "inferred"},
+        ],
     )
 )
 
@@ -152,6 +165,11 @@ sefton_cba_sample = _key_value(
     "Facts about the CBA sample: size, exclusions, window length, short-break use, care entries and exits",
     example={"key": "sample_n", "value": 126, "unit": "young people", "comparator": "=", "seed_lines": "1606-1607"},
     requires=("sample_n", "became_lac", "exited_care", "window_months"),
+    more_examples=[
+        {"key": "became_lac", "value": 6, "unit": "young people", "comparator": "="},
+        {"key": "exited_care", "value": 3, "unit": "young people", "comparator": "="},
+        {"key": "window_months", "value": 3, "unit": "months", "comparator": "="},
+    ],
 )
 
 sefton_cba_windows = register(
@@ -176,6 +194,7 @@ sefton_cba_windows = register(
             Ordered(start="start_month", end="end_month"),
         ],
         example={"window": "before", "start_month": "2015-10", "end_month": "2015-12", "seed_lines": "1624-1625"},
+        more_examples=[{"window": "after", "start_month": "2016-08", "end_month": "2016-10"}],
     )
 )
 

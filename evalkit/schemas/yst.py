@@ -180,6 +180,10 @@ unit_costs = register(
             )
         ],
         example={"cost_item": "cin_plan_support", "basis": "per_month", "value_gbp": 393, "estimated_by": "LA"},
+        more_examples=[
+            {"cost_item": "cp_plan_setup", "basis": "one_off", "value_gbp": 2200, "estimated_by": "LA"},
+            {"cost_item": "cp_plan_support", "basis": "per_month", "value_gbp": 1147, "estimated_by": "LA"},
+        ],
     )
 )
 
