@@ -54,7 +54,7 @@ def test_assert_aggregate_and_save_table(tmp_path):
     shown = save_table(pd.DataFrame({"g": ["x", "y"], "n": [3, 30]}), tmp_path, "t", counts=["n"])
     assert shown["n"].tolist() == ["c", 30]
     assert (tmp_path / "t.csv").read_text().splitlines() == ["g,n", "x,c", "y,30"]
-    with pytest.raises(DisclosureError):
+    with pytest.raises(DisclosureError, match="respondent_id"):
         save_table(pd.DataFrame({"respondent_id": [1]}), tmp_path, "u")
     assert not (tmp_path / "u.csv").exists()
 
@@ -67,7 +67,7 @@ def test_unsuppressed_small_counts_scanner():
 def test_outputs_refuse_raw_and_leave_no_partial_file(tmp_path):
     from evalkit.paths import RAW
 
-    with pytest.raises(OutputError):
+    with pytest.raises(OutputError, match="data/raw"):
         atomic_write_bytes(RAW / "x.csv", b"no")
 
 
