@@ -123,7 +123,9 @@ def new_la(
     FileExistsError
         If the folder exists: an LA's data are never overwritten.
     """
-    from evalkit import templates
+    from evalkit import params_schema, templates
+
+    name = params_schema.require_la_name(name)  # refuses '/', shell metacharacters, control characters
 
     base = base or LAS
     folder = base / slugify(name)

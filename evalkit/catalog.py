@@ -133,6 +133,7 @@ CATALOG: dict[str, NotebookEntry] = {
             "09_survey_baselines",
             "Survey baselines: ratings, SDQ/SWEMWBS scoring, change, attrition weighting",
             optional=("survey_responses_wide", "survey_responses_long"),
+            la_params={"data_dir": "{la_dir}"},  # always the LA's own file: a missing one is an error, never synthetic
             scaffold=("survey_responses_wide",),
         ),
     ]

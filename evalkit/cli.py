@@ -22,16 +22,28 @@ from collections.abc import Sequence
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from evalkit import schemas
-    from evalkit.paths import RAW
+    import warnings
+
+    from evalkit import params_schema, schemas
+    from evalkit.errors import EvalkitWarning
+    from evalkit.paths import RAW, resolve
 
     paths = args.paths or [str(RAW)]
-    problems = []
+    problems: list = []
     n_tables = 0
-    for p in paths:
-        tables, found = schemas.validate_folder(p, strict=not args.lenient)
-        n_tables += len(tables)
-        problems += found
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EvalkitWarning)
+        for p in paths:
+            folder = resolve(p)
+            for yml in sorted(folder.rglob("params.yaml")) if folder.is_dir() else []:
+                if yml.exists():
+                    problems += params_schema.validate_params(yml) + params_schema.missing_tables(yml)
+            tables, found = schemas.validate_folder(p, strict=not args.lenient)
+            n_tables += len(tables)
+            problems += found
+    for w in caught:
+        if issubclass(w.category, EvalkitWarning):
+            print(f"warning: {w.message}")
     for prob in problems:
         print(prob)
     if problems:
@@ -131,11 +143,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback
+        from evalkit.errors import EvalkitError
         from evalkit.schemas import InputError
 
         if isinstance(err, InputError):
             print(err)
             return 1
+        if isinstance(err, EvalkitError):
+            print(f"evalkit {args.command}: {err}", file=sys.stderr)
+            return 2
         print(f"evalkit {args.command}: error: {type(err).__name__}: {err}", file=sys.stderr)
         return 2
 

@@ -1,10 +1,26 @@
 """Statistical disclosure control for every table that leaves a notebook.
 
-Follows the Department for Education's convention for children's social care
-statistics: counts from 1 to ``threshold - 1`` (default 5, so 1-4) are shown as
-a marker, and further cells are suppressed where a total would let a reader
-work a suppressed cell out (secondary suppression). Zero is shown as zero,
-as DfE does.
+Follows the Department for Education's convention for children looked after
+statistics: **counts of 1 to 5 are suppressed** (``DEFAULT_THRESHOLD = 6``: a
+count ``n`` is hidden when ``0 < n < 6``) and shown as ``c`` (the GSS symbol
+for confidential), and further cells are suppressed where a total would let a
+reader work a suppressed cell out (secondary suppression). Zero is shown as
+zero, as DfE does.
+
+Source of the threshold: DfE's children looked after data suppress values of
+1 to 5 ("DfE suppressed values of 1 to 5 and, where needed, other cells so
+that suppressed values could not be worked out from totals",
+``../shared/external/README.md``, on the SSDA903 local-authority tables
+2010-2024; no unsuppressed value from 1 to 5 occurs in them, and 6 does), and
+DfE's methodology for the same statistics ("'c' to protect confidentiality.
+Secondary suppression may be required", *Children looked after: a focus on
+placement location*, methodology, explore-education-statistics.service.gov.uk).
+Every table, printed count and statistic in evalkit uses this one threshold;
+see ``docs/conventions.md``.
+
+Statistics of a suppressed group (means, medians, shares, standardised
+differences) are hidden too (:func:`suppress_statistics`), because a share or
+mean of a small group gives its members' values, or its count, away.
 
 Tables that look child-level (an identifier column, or one row per person)
 are refused outright by :func:`assert_aggregate`.
@@ -13,12 +29,13 @@ are refused outright by :func:`assert_aggregate`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-DEFAULT_THRESHOLD = 5
+#: Counts from 1 to ``DEFAULT_THRESHOLD - 1`` (1-5) are suppressed: DfE's convention (module docstring).
+DEFAULT_THRESHOLD = 6
 MARKER = "c"
 #: Column names that identify a person; a table carrying one is child-level.
 ID_PATTERN = re.compile(
@@ -48,6 +65,38 @@ NOT_PEOPLE = re.compile(
 
 class DisclosureError(ValueError):
     """A table would disclose individual-level data."""
+
+
+_TRUE = {"true", "yes", "y", "1", "t", "on"}
+_FALSE = {"false", "no", "n", "0", "f", "off"}
+
+
+def as_bool(value: object, *, name: str = "value") -> bool:
+    """Read a yes/no setting strictly: ``'false'``, ``'no'`` and ``'0'`` are False.
+
+    A notebook parameter set from ``params.yaml`` or ``papermill -p`` may arrive
+    as text, and the text ``'false'`` is truthy in Python. Disclosure settings
+    (such as ``case_level_public``) go through this function, so that only a
+    clear yes publishes anything.
+
+    Raises
+    ------
+    ValueError
+        For any other text or type (never guessed).
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        s = value.strip().lower()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+    from evalkit.errors import ConfigError
+
+    raise ConfigError(f"{name}: {value!r} is not true or false (use true/false, yes/no or 1/0)")
 
 
 def id_like_columns(df: pd.DataFrame) -> list[str]:
@@ -86,7 +135,7 @@ def suppress(
     counts
         Count columns to protect.
     threshold
-        Counts from 1 to ``threshold - 1`` are suppressed (default 5).
+        Counts from 1 to ``threshold - 1`` are suppressed (default :data:`DEFAULT_THRESHOLD`, so 1-5).
     totals
         Count columns that are the row sum of the other count columns. Where a
         row has exactly one suppressed component and the total is shown, the
@@ -169,6 +218,38 @@ def suppress_statistics(
             col[small.to_numpy()] = marker
             out[c] = col
     return out
+
+
+def suppress_counts(
+    counts: Mapping[str, float], *, total: str | None = None, threshold: int | None = None, marker: str = MARKER
+) -> dict[str, object]:
+    """Suppress a mapping of named counts (``{"cases": 12, "closed_to_social_care": 1}``).
+
+    Counts from 1 to ``threshold - 1`` become ``marker``. With ``total`` (the
+    key of the count the others are parts of), a part whose complement
+    ``total - part`` is from 1 to ``threshold - 1`` is hidden too: "12 cases,
+    11 closed" tells a reader that one case was not. The total itself is
+    hidden when it is small.
+    """
+    t = DEFAULT_THRESHOLD if threshold is None else int(threshold)
+    whole = counts.get(total) if total else None
+    out: dict[str, object] = {}
+    for k, v in counts.items():
+        hide = _small(v, t)
+        if not hide and total and k != total and whole is not None and pd.notna(v):
+            hide = _small(float(whole) - float(v), t)
+        out[k] = marker if hide else v
+    return out
+
+
+def counts_text(counts: Mapping[str, float], *, total: str | None = None, public: bool = False) -> str:
+    """``"cases: 12, closed to social care: c, ..."``: named counts for printing, suppressed unless ``public``.
+
+    ``public`` is for counts the source document itself publishes (a seed
+    reproduction); an LA's own counts are never public.
+    """
+    shown = dict(counts) if as_bool(public, name="public") else suppress_counts(counts, total=total)
+    return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown.items())
 
 
 def unsuppressed_small_counts(df: pd.DataFrame, counts: Sequence[str], threshold: int = DEFAULT_THRESHOLD) -> list[tuple[int, str]]:

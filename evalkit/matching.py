@@ -938,13 +938,14 @@ class MatchResult:
     def summary(self, *, suppress_small: bool = True) -> str:
         """Plain-text summary: design, sample sizes, balance, effects (fixed formatting).
 
-        With ``suppress_small`` (default), sample sizes from 1 to 4 are shown as
-        ``c``, as :mod:`evalkit.disclosure` does for saved tables.
+        With ``suppress_small`` (default), sample sizes from 1 to 5 are shown as
+        ``c``, with secondary suppression against the totals, as
+        :mod:`evalkit.disclosure` does for saved tables.
         """
         from evalkit.disclosure import DEFAULT_THRESHOLD, MARKER
 
-        def n(v: int) -> str:
-            return MARKER if suppress_small and 0 < v < DEFAULT_THRESHOLD else str(v)
+        def n(v: object) -> str:
+            return MARKER if suppress_small and isinstance(v, int | np.integer) and 0 < v < DEFAULT_THRESHOLD else str(v)
 
         s = self.settings
         lines = []
@@ -973,9 +974,16 @@ class MatchResult:
         lines.append("")
         lines.append("Sample sizes")
         c = self.counts.set_index("group")
+        if suppress_small:  # secondary suppression too: "all 1000, unmatched 997" would give "matched 3" away
+            from evalkit.disclosure import suppress
+
+            safe = suppress(self.counts_by_group(), ["n_all", "n_matched", "n_unmatched"], totals=["n_all"])
+            safe = safe.set_index("group")
+            c = pd.DataFrame({g: [safe.at[g, f"n_{k}"] for k in ("all", "matched", "unmatched")]
+                              for g in ("treated", "control")}, index=["all", "matched", "unmatched"])
         lines.append(f"  {'':<12}{'treated':>9}{'control':>9}")
         for g in ("all", "matched", "unmatched"):
-            lines.append(f"  {g:<12}{n(int(c.loc[g, 'treated'])):>9}{n(int(c.loc[g, 'control'])):>9}")
+            lines.append(f"  {g:<12}{n(c.loc[g, 'treated']):>9}{n(c.loc[g, 'control']):>9}")
         lines.append("")
         denom = "treated" if s["estimand"] == "ATT" else "control"
         lines.append(

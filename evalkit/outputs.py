@@ -96,7 +96,7 @@ def save_table(
     counts
         Columns holding counts of people, suppressed below ``threshold``.
     threshold
-        Smallest count shown (default :data:`evalkit.disclosure.DEFAULT_THRESHOLD`).
+        Smallest count shown (default :data:`evalkit.disclosure.DEFAULT_THRESHOLD`: counts 1-5 are hidden).
     totals
         Columns of ``counts`` that are row totals of the others (secondary suppression).
 

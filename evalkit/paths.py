@@ -46,6 +46,25 @@ def shared_dir() -> Path:
     return Path(env).resolve() if env else (ROOT.parent / "shared").resolve()
 
 
+def input_roots() -> list[Path]:
+    """Folders inputs may be read from: the repository, ``../shared``, the package's own resources,
+    and any folder in ``EVALKIT_INPUT_ROOTS``.
+
+    ``EVALKIT_INPUT_ROOTS`` (folders separated by ``os.pathsep``) is for data kept
+    elsewhere on purpose, and for the test suite's temporary folders. A file
+    that resolves anywhere else (through ``..`` or a symbolic link) is refused.
+    """
+    extra = [Path(p).expanduser().resolve() for p in os.environ.get("EVALKIT_INPUT_ROOTS", "").split(os.pathsep) if p]
+    package = Path(__file__).resolve().parent  # evalkit/resources, wherever the package is installed
+    return [ROOT.resolve(), shared_dir(), package, *extra]
+
+
+def is_input_path(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` resolves inside one of :func:`input_roots`."""
+    target = Path(path).resolve()
+    return any(target == r or r in target.parents for r in input_roots())
+
+
 def external(*parts: str) -> Path | None:
     """Path to a public data set in ``../shared/external``, or ``None`` when it is absent.
 

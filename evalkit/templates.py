@@ -31,13 +31,14 @@ def _allowed(col) -> str:
 
 
 def template_csv(name: str) -> str:
-    """Header plus one example row for table ``name``."""
+    """Header plus the example rows of table ``name`` (one, or one per item its notebook needs)."""
     spec = schemas.get_spec(name)
     cols = spec.columns()
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
-    w.writerow(["" if spec.example.get(c) is None else spec.example.get(c, "") for c in cols])
+    for row in [spec.example, *spec.more_examples]:
+        w.writerow(["" if row.get(c) is None else row.get(c, "") for c in cols])
     return buf.getvalue()
 
 
@@ -46,7 +47,10 @@ def column_doc(name: str) -> str:
     spec = schemas.get_spec(name)
     lines = [f"## `{spec.filename}`", "", spec.description or "", ""]
     if spec.unique:
-        lines += [f"Key (must not repeat): {', '.join(spec.unique)}.", ""]
+        lines += [f"Key (must not repeat, even ignoring upper/lower case): {', '.join(spec.unique)}.", ""]
+    if spec.requires:
+        lines += ["Needed across rows (`evalkit validate` checks these):", ""]
+        lines += [f"- {req.describe()}" for req in spec.requires] + [""]
     lines += ["| column | type | required | unit | allowed values | description |", "|---|---|---|---|---|---|"]
     for cname, col in spec.schema.columns.items():
         dtype = str(col.dtype)
@@ -70,7 +74,8 @@ def readme(names: Iterable[str], la_name: str) -> str:
         f"# Input tables for {la_name}",
         "",
         "Each CSV here is a template: a header and one example row. Replace the example with your",
-        "data (UTF-8, comma-separated, one header row, no currency signs or thousands separators),",
+        "data (UTF-8, comma-separated, one header row on row 1, no currency signs or thousands separators:",
+        "'£1,730' is read as 1730 with a warning; '45%', 'n/a' and '-' are refused),",
         "then check it with `evalkit validate` on this folder. Delete the CSVs of analyses you do not",
         "run, and remove those notebooks from `params.yaml`.",
         "",

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from evalkit import paths
+
+# Inputs must resolve inside the repository or ../shared (evalkit.paths.input_roots); the tests
+# build LA folders in temporary folders, so those are allowed for the test session (and the
+# notebook kernels it starts, which inherit the environment).
+os.environ.setdefault("EVALKIT_INPUT_ROOTS", tempfile.gettempdir())
 
 
 def tree_hash(folder: Path) -> dict[str, str]:

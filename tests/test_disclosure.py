@@ -11,12 +11,13 @@ from evalkit.outputs import OutputError, atomic_write_bytes, save_table
 
 
 def test_primary_suppression_threshold():
-    df = pd.DataFrame({"group": list("abcdef"), "n": [0, 1, 4, 5, 12, None]})
+    df = pd.DataFrame({"group": list("abcdef"), "n": [0, 1, 5, 6, 12, None]})
     out = suppress(df, ["n"])
-    assert out["n"].tolist()[:5] == [0, "c", "c", 5, 12]
+    assert out["n"].tolist()[:5] == [0, "c", "c", 6, 12]  # DfE: 1-5 suppressed
     assert pd.isna(out["n"].iloc[5])
     out = suppress(df, ["n"], threshold=10)
     assert out["n"].tolist()[:5] == [0, "c", "c", "c", 12]
+    assert disclosure.DEFAULT_THRESHOLD == 6
 
 
 def test_secondary_suppression_on_row_totals():
@@ -36,9 +37,14 @@ def test_secondary_suppression_down_columns():
 def test_no_cell_recoverable_after_suppression():
     df = pd.DataFrame({"a": [1, 7, 9], "b": [6, 2, 8], "c": [8, 9, 3], "total": [15, 18, 20]})
     out = suppress(df, ["a", "b", "c", "total"], totals=["total"])
-    for _, row in out.iterrows():
+    hidden_rows = 0
+    for (_, row), (_, orig) in zip(out.iterrows(), df.iterrows(), strict=True):
         hidden = [c for c in "abc" if row[c] == "c"]
+        small = [c for c in "abc" if 0 < orig[c] < disclosure.DEFAULT_THRESHOLD]
+        assert set(small) <= set(hidden), "every small count is hidden"
         assert len(hidden) != 1, "a single hidden part could be recovered from the total"
+        hidden_rows += bool(hidden)
+    assert hidden_rows == 3  # rows 1-3 each hold a count of 1-3
 
 
 def test_assert_aggregate_and_save_table(tmp_path):
@@ -48,7 +54,7 @@ def test_assert_aggregate_and_save_table(tmp_path):
     shown = save_table(pd.DataFrame({"g": ["x", "y"], "n": [3, 30]}), tmp_path, "t", counts=["n"])
     assert shown["n"].tolist() == ["c", 30]
     assert (tmp_path / "t.csv").read_text().splitlines() == ["g,n", "x,c", "y,30"]
-    with pytest.raises(DisclosureError):
+    with pytest.raises(DisclosureError, match="respondent_id"):
         save_table(pd.DataFrame({"respondent_id": [1]}), tmp_path, "u")
     assert not (tmp_path / "u.csv").exists()
 
@@ -61,12 +67,12 @@ def test_unsuppressed_small_counts_scanner():
 def test_outputs_refuse_raw_and_leave_no_partial_file(tmp_path):
     from evalkit.paths import RAW
 
-    with pytest.raises(OutputError):
+    with pytest.raises(OutputError, match="data/raw"):
         atomic_write_bytes(RAW / "x.csv", b"no")
 
 
     target = tmp_path / "out.csv"
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="bytes"):
         atomic_write_bytes(target, object())  # type: ignore[arg-type]
     assert not target.exists() and list(tmp_path.iterdir()) == []
 

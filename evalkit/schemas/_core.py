@@ -28,6 +28,8 @@ import pandas as pd
 import pandera.errors as pa_errors
 import pandera.pandas as pa
 
+from evalkit.errors import EvalkitWarning, InputDataError
+
 #: Largest file read by default. A larger file is almost always the wrong file
 #: (an export of a whole case-management system rather than the table asked for).
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -57,12 +59,183 @@ class Problem:
         return f"{': '.join(where)}: [{self.rule}] {self.detail}"
 
 
-class InputError(ValueError):
-    """Raised when an input table breaks its schema. ``str(err)`` is one line per problem."""
+class InputError(InputDataError):
+    """Raised when an input table breaks its schema. ``str(err)`` is one line per problem.
+
+    A subclass of :class:`evalkit.errors.InputDataError` (and so of ``ValueError``).
+    """
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+Finding = tuple[int | None, str | None, str, str]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Something a notebook needs across the rows of one table (base class).
+
+    Subclasses are called on the validated table and return findings
+    ``(position, column, rule, detail)``, like :attr:`TableSpec.checks`;
+    :meth:`describe` gives the sentence the column README shows.
+    """
+
+    needed_by: str = ""
+
+    def __call__(self, df: pd.DataFrame) -> list[Finding]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _for(self) -> str:
+        return f" (needed by {self.needed_by})" if self.needed_by else ""
+
+
+def _fmt(v: Any) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+@dataclass(frozen=True)
+class RequiredValues(Requirement):
+    """Rows that must be present: every value of ``values`` appears in ``column``.
+
+    For key/value tables (``key``, ``item``, ``window`` ...). ``where`` restricts the
+    search to rows where other columns have given values.
+    """
+
+    column: str = ""
+    values: tuple[Any, ...] = ()
+    where: tuple[tuple[str, Any], ...] = ()
+
+    def __call__(self, df: pd.DataFrame) -> list[Finding]:
+        if self.column not in df.columns:
+            return []
+        sub = df
+        for c, v in self.where:
+            if c in sub.columns:
+                sub = sub[sub[c].astype(str) == str(v)]
+        have = {_fmt(v) for v in sub[self.column].dropna()}
+        cond = "".join(f", {c}={_fmt(v)}" for c, v in self.where)
+        return [
+            (None, self.column, "required-row",
+             f"no row has {self.column} {_fmt(v)!r}{self._for()}; add a row with {self.column}={_fmt(v)}{cond}")
+            for v in self.values
+            if _fmt(v) not in have
+        ]
+
+    def describe(self) -> str:
+        cond = "".join(f" (where {c} is {_fmt(v)})" for c, v in self.where)
+        return f"rows with `{self.column}` = " + ", ".join(f"`{_fmt(v)}`" for v in self.values) + cond + self._for()
+
+
+@dataclass(frozen=True)
+class MinGroupSize(Requirement):
+    """At least ``n`` rows for each value in ``groups`` of ``column`` (all rows if ``column`` is empty)."""
+
+    column: str = ""
+    groups: tuple[Any, ...] = ()
+    n: int = 1
+    label: str = ""
+
+    def __call__(self, df: pd.DataFrame) -> list[Finding]:
+        if not self.column:
+            if len(df) < self.n:
+                return [(None, None, "too-few-rows",
+                         f"{len(df)} row(s); at least {self.n} needed{self._for()}; add rows")]
+            return []
+        if self.column not in df.columns:
+            return []
+        col = df[self.column].map(_fmt)
+        out = []
+        for g in self.groups:
+            k = int((col == _fmt(g)).sum())
+            if k < self.n:
+                what = self.label or f"rows with {self.column}={_fmt(g)}"
+                out.append((None, self.column, "group-too-small",
+                            f"{k} {what}; at least {self.n} needed{self._for()}; add rows with "
+                            f"{self.column}={_fmt(g)}"))
+        return out
+
+    def describe(self) -> str:
+        if not self.column:
+            return f"at least {self.n} rows{self._for()}"
+        return (f"at least {self.n} rows for each of `{self.column}` = "
+                + ", ".join(f"`{_fmt(g)}`" for g in self.groups) + self._for())
+
+
+@dataclass(frozen=True)
+class Ordered(Requirement):
+    """``start`` is not after ``end`` on any row (both may be empty)."""
+
+    start: str = ""
+    end: str = ""
+
+    def __call__(self, df: pd.DataFrame) -> list[Finding]:
+        if self.start not in df.columns or self.end not in df.columns:
+            return []
+        bad = (df[self.start] > df[self.end]).fillna(False).to_numpy(dtype=bool)
+        return [
+            (i, self.start, "start-after-end",
+             f"{self.start} ({df[self.start].iloc[i]}) is after {self.end} ({df[self.end].iloc[i]}); swap them "
+             "or correct one")
+            for i in range(len(df)) if bad[i]
+        ]
+
+    def describe(self) -> str:
+        return f"`{self.start}` not after `{self.end}`"
+
+
+@dataclass(frozen=True)
+class NotGreater(Requirement):
+    """A count ``part`` is never larger than its denominator ``whole`` on the same row."""
+
+    part: str = ""
+    whole: str = ""
+
+    def __call__(self, df: pd.DataFrame) -> list[Finding]:
+        if self.part not in df.columns or self.whole not in df.columns:
+            return []
+        a = pd.to_numeric(df[self.part], errors="coerce")
+        b = pd.to_numeric(df[self.whole], errors="coerce")
+        bad = (a > b).fillna(False).to_numpy(dtype=bool)
+        return [
+            (i, self.part, "count-over-denominator",
+             f"{self.part} ({a.iloc[i]:g}) is larger than {self.whole} ({b.iloc[i]:g}), its denominator")
+            for i in range(len(df)) if bad[i]
+        ]
+
+    def describe(self) -> str:
+        return f"`{self.part}` not larger than `{self.whole}`"
+
+
+@dataclass(frozen=True)
+class ConsistentTotal(Requirement):
+    """``total`` equals the sum of ``parts`` on every row where all are given (within ``tol``)."""
+
+    parts: tuple[str, ...] = ()
+    total: str = ""
+    tol: float = 1e-9
+
+    def __call__(self, df: pd.DataFrame) -> list[Finding]:
+        cols = [*self.parts, self.total]
+        if not set(cols) <= set(df.columns):
+            return []
+        v = df[cols].apply(pd.to_numeric, errors="coerce")
+        full = v.notna().all(axis=1)
+        diff = (v[list(self.parts)].sum(axis=1) - v[self.total]).abs()
+        bad = (full & (diff > self.tol * v[self.total].abs().clip(lower=1))).to_numpy(dtype=bool)
+        return [
+            (i, self.total, "inconsistent-total",
+             f"{self.total} is {v[self.total].iloc[i]:g} but {' + '.join(self.parts)} = "
+             f"{v[list(self.parts)].iloc[i].sum():g}")
+            for i in range(len(df)) if bad[i]
+        ]
+
+    def describe(self) -> str:
+        return f"`{self.total}` = " + " + ".join(f"`{c}`" for c in self.parts)
 
 
 @dataclass
@@ -94,10 +267,18 @@ class TableSpec:
         or ``"la"`` for tables that a new local authority supplies.
     example
         One example row for templates (column -> value).
+    more_examples
+        Further example rows, so that a template already holds every row the
+        ``requires`` ask for (each item of a key/value table, both windows).
     checks
         Extra whole-table checks: functions ``(df) -> list[(position, column, rule, detail)]``,
         where ``position`` is the 0-based position of the offending row in ``df`` (or ``None``
         for a whole-table problem); it is turned into the file's row number for the message.
+    requires
+        What the notebooks need *across rows*, declared as data (:class:`RequiredValues`,
+        :class:`MinGroupSize`, :class:`Ordered`, :class:`NotGreater`, :class:`ConsistentTotal`).
+        Checked by :func:`validate_frame` (so by ``evalkit validate`` and by every notebook's
+        load step) once the rows themselves are valid; listed in the column README.
     """
 
     name: str
@@ -113,6 +294,8 @@ class TableSpec:
     checks: list[Callable[[pd.DataFrame], list[tuple[int | None, str | None, str, str]]]] = field(
         default_factory=list
     )
+    requires: list[Requirement] = field(default_factory=list)
+    more_examples: list[Mapping[str, Any]] = field(default_factory=list)
 
     @property
     def filename(self) -> str:
@@ -174,6 +357,45 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _check_containment(path: Path, shown: str) -> None:
+    """Refuse a file outside the input folders, or a symbolic link leaving its own folder.
+
+    An LA folder is a unit: a link inside it to a file elsewhere would be read
+    as the LA's own data and hashed in the manifest under the wrong name.
+    (Where a folder may live at all is checked on the parameters that name it:
+    see :mod:`evalkit.params_schema`.)
+    """
+    from evalkit.paths import is_input_path
+
+    if not is_input_path(path):
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    "outside-repository",
+                    f"resolves to {path.resolve()}, outside the repository and ../shared; put the LA's files "
+                    "in data/raw/las/<la>/ (or add the folder to EVALKIT_INPUT_ROOTS on purpose)",
+                )
+            ]
+        )
+    if not path.is_symlink():
+        return
+    folder = path.parent.resolve()
+    target = path.resolve()
+    try:
+        target.relative_to(folder)
+    except ValueError:
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    "symlink-outside",
+                    f"a symbolic link to {target}, outside this folder; copy the file here instead",
+                )
+            ]
+        ) from None
+
+
 def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Read a CSV file's text, refusing what cannot be a sensible table.
 
@@ -181,8 +403,15 @@ def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     file. A UTF-8 byte-order mark (as Excel writes) is removed.
     """
     shown = _display(path)
+    if path.is_dir():
+        raise InputError([Problem(shown, "file-is-folder", "this is a folder, not a file; put the CSV itself here")])
+    if path.is_symlink() and not path.exists():
+        raise InputError([Problem(shown, "file-missing", "a symbolic link whose target does not exist")])
     if not path.is_file():
+        if path.exists():
+            raise InputError([Problem(shown, "file-not-regular", "not a regular file (a device, pipe or socket)")])
         raise InputError([Problem(shown, "file-missing", "the file does not exist")])
+    _check_containment(path, shown)
     size = path.stat().st_size
     if size > max_bytes:
         raise InputError(
@@ -195,17 +424,35 @@ def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
                 )
             ]
         )
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(
+            [Problem(shown, "file-unreadable", f"the file cannot be read ({err.strerror or err}); check its permissions")]
+        ) from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and (raw[1:2] == b"\x00" or raw[0:1] == b"\x00")):
         raise InputError(
             [
                 Problem(
                     shown,
                     "encoding",
-                    f"not valid UTF-8 (byte 0x{raw[err.start]:02x} on line {line}); "
+                    "the file is UTF-16 ('Unicode Text'), not UTF-8; re-save it as 'CSV UTF-8' "
+                    "(in Excel: Save As > CSV UTF-8)",
+                )
+            ]
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        byte = raw[err.start]
+        hint = " (0xa3 is '£' in Latin-1/Windows-1252)" if byte == 0xA3 else ""
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    "encoding",
+                    f"not valid UTF-8 (byte 0x{byte:02x} on line {line}{hint}); "
                     "re-save the file as 'CSV UTF-8' (in Excel: Save As > CSV UTF-8)",
                     row=line,
                 )
@@ -399,6 +646,36 @@ def _frame_from_text(text: str, shown: str) -> pd.DataFrame:
     return df
 
 
+def _check_title_rows(text: str, spec: TableSpec, shown: str) -> None:
+    """Refuse a file whose header is not on row 1 (a title or notes above it, as spreadsheets often have)."""
+    required = spec.required_columns()
+    if not required:
+        return
+    try:
+        rows = []
+        for rec in csv.reader(io.StringIO(text, newline="")):
+            rows.append({c.strip() for c in rec})
+            if len(rows) >= 8:
+                break
+    except csv.Error:
+        return
+    if not rows or set(required) <= rows[0]:
+        return
+    for k, rec in enumerate(rows[1:], start=2):
+        if set(required) <= rec:
+            raise InputError(
+                [
+                    Problem(
+                        shown,
+                        "title-row",
+                        f"the column names are on row {k}, not row 1; delete the {k - 1} row(s) above "
+                        "the header (a title or notes)",
+                        row=1,
+                    )
+                ]
+            )
+
+
 def _row(df: pd.DataFrame, i: Any) -> int:
     """File row number (header = 1) of DataFrame row label ``i``."""
     rows = df.attrs.get("rows")
@@ -526,6 +803,23 @@ def _unique_problems(
         return []
     dup = df.duplicated(subset=spec.unique, keep="first")
     out = []
+    # Keys that differ only in case or surrounding spaces ("YP001" and "yp001") are one person twice.
+    folded = df[spec.unique].apply(lambda s: s.map(lambda v: v.strip().casefold() if isinstance(v, str) else v))
+    fold_dup = folded.duplicated(keep="first") & ~dup
+    for i in df.index[fold_dup]:
+        first = df.index[(folded == folded.loc[i]).all(axis=1)][0]
+        key = ", ".join(f"{c}={df.at[i, c]!r}" for c in spec.unique)
+        other = ", ".join(f"{c}={df.at[first, c]!r}" for c in spec.unique)
+        out.append(
+            Problem(
+                shown,
+                "duplicate-key-case",
+                f"{key} differs from {other} in row {rowmap(first)} only in upper/lower case; "
+                "identifiers must differ in more than case",
+                row=rowmap(i),
+                column=spec.unique[0] if len(spec.unique) == 1 else None,
+            )
+        )
     for i in df.index[dup]:
         key = ", ".join(f"{c}={df.at[i, c]!r}" for c in spec.unique)
         first = df.index[(df[spec.unique] == df.loc[i, spec.unique]).all(axis=1)][0]
@@ -539,6 +833,73 @@ def _unique_problems(
             )
         )
     return out
+
+
+#: Cells that stand for "missing" in spreadsheets. evalkit wants an empty cell instead.
+PLACEHOLDERS = {"n/a", "na", "n.a.", "-", "--", "\u2013", "\u2014", "null", "none", "nan", ".", "?", "missing"}
+_MONEY = re.compile(r"^(?P<sign>-?)£?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)$")
+
+
+def _numeric_kind(col: Any) -> str | None:
+    want = str(col.dtype).lower()
+    if "int" in want:
+        return "int"
+    if "float" in want:
+        return "float"
+    return None
+
+
+def _clean_numbers(
+    df: pd.DataFrame, spec: TableSpec, shown: str, rowmap: Callable[[int], int]
+) -> tuple[list[Problem], list[str]]:
+    """Tidy spreadsheet number formats in numeric columns, in place.
+
+    Accepted on purpose, with a warning: a leading ``£`` and thousands
+    separators (``"£1,730"`` and ``"1,234"`` are read as 1730 and 1234).
+    Refused with a message: a percent sign (``"45%"``: 45 or 0.45 depends on the
+    column) and placeholders for missing values (``n/a``, ``-``: leave the cell
+    empty; write 0 if zero is meant).
+    """
+    problems: list[Problem] = []
+    notes: list[str] = []
+    for c, col in spec.schema.columns.items():
+        if c not in df.columns or _numeric_kind(col) is None or df[c].dtype != object:
+            continue
+        cleaned = 0
+        first_row = None
+        values = df[c].tolist()
+        for i, v in enumerate(values):
+            if v is None or not isinstance(v, str):
+                continue
+            t = v.strip()
+            low = t.lower()
+            if low in PLACEHOLDERS:
+                problems.append(
+                    Problem(shown, "placeholder", f"{t!r} stands in for a missing value; leave the cell empty "
+                            "(or write 0 if zero is meant)", rowmap(i), c)
+                )
+                continue
+            if t.endswith("%") and t[:-1].strip().replace(".", "", 1).lstrip("-").isdigit():
+                unit = (col.metadata or {}).get("unit", "")
+                problems.append(
+                    Problem(shown, "percent-sign", f"{t!r} has a percent sign; write the number alone "
+                            f"(the column's unit is {unit or 'not stated'}: 45 for a percentage, 0.45 for a share)",
+                            rowmap(i), c)
+                )
+                continue
+            if "£" in t or "," in t:
+                m = _MONEY.match(t.replace(" ", ""))
+                if m:
+                    values[i] = m.group("sign") + m.group("num").replace(",", "")
+                    cleaned += 1
+                    first_row = first_row or rowmap(i)
+        if cleaned:
+            df[c] = values
+            notes.append(
+                f"{shown}: column '{c}': [number-format] removed '£' or thousands separators from {cleaned} "
+                f"value(s) (first on row {first_row}); evalkit reads them as plain numbers"
+            )
+    return problems, notes
 
 
 def validate_frame(df: pd.DataFrame, spec: TableSpec, shown: str = "<table>") -> pd.DataFrame:
@@ -562,6 +923,9 @@ def validate_frame(df: pd.DataFrame, spec: TableSpec, shown: str = "<table>") ->
         if df[c].dtype == object:
             df[c] = df[c].mask(df[c].astype(str).str.strip() == "", None)
     unparsed: set[str] = set()
+    more, notes = _clean_numbers(df, spec, shown, rowmap)
+    problems += more
+    unparsed |= {p.column for p in more if p.column}
     for c in spec.date_columns:
         if c in df.columns:
             df[c], more = _parse_dates(df[c], c, shown, rowmap)
@@ -588,15 +952,35 @@ def validate_frame(df: pd.DataFrame, spec: TableSpec, shown: str = "<table>") ->
     except pa_errors.SchemaError as err:  # pragma: no cover - lazy=True normally collects
         problems.append(Problem(shown, "schema", str(err).splitlines()[0]))
     if not problems:
-        for check in spec.checks:
+        for check in [*spec.checks, *spec.requires]:
             for pos, column, rule, detail in check(typed):
                 row = None if pos is None else rowmap(int(pos))
                 problems.append(Problem(shown, rule, detail, row=row, column=column))
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         raise InputError(problems)
+    notes += _future_dates(typed, spec, shown, rowmap)
+    for note in notes:
+        warnings.warn(note, EvalkitWarning, stacklevel=3)
     typed.attrs["rows"] = [rowmap(i) for i in range(len(typed))]
+    typed.attrs["warnings"] = notes
     return typed
+
+
+def _future_dates(df: pd.DataFrame, spec: TableSpec, shown: str, rowmap: Callable[[int], int]) -> list[str]:
+    """Warnings for dates after today in date columns (a typo for the year, as a rule)."""
+    today = pd.Timestamp(date.today())
+    out = []
+    for c in spec.date_columns:
+        if c in df.columns:
+            late = df.index[df[c] > today]
+            if len(late):
+                first = df.index.get_loc(late[0])
+                out.append(
+                    f"{shown}: row {rowmap(int(first))}: column '{c}': [date-in-future] "
+                    f"{df.at[late[0], c]:%Y-%m-%d} is after today ({len(late)} such date(s)); check the year"
+                )
+    return out
 
 
 def file_row(df: pd.DataFrame, position: int) -> int:
@@ -635,6 +1019,7 @@ def read_table(path: str | Path, spec: TableSpec | str | None = None) -> pd.Data
         spec = get_spec(spec)
     shown = _display(path)
     text = read_text(path, max_bytes=spec.max_bytes)
+    _check_title_rows(text, spec, shown)
     df = _frame_from_text(text, shown)
     problems = _cell_problems(df, shown)
     if problems:

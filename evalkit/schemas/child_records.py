@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from evalkit.schemas._core import TableSpec, register
+from evalkit.schemas._core import MinGroupSize, TableSpec, register
 
 SEXES = ["female", "male", "other"]
 
@@ -101,6 +101,11 @@ def _check_records(df: pd.DataFrame) -> list[tuple[int | None, str | None, str, 
     return problems
 
 
+#: Fewest young people in each group (service / comparison pool) the matching notebook accepts.
+#: Below this a propensity model has almost nothing to fit, and every published count
+#: would be suppressed anyway (evalkit.disclosure).
+MIN_GROUP = 10
+
 child_records = register(
     TableSpec(
         name="child_records",
@@ -174,6 +179,10 @@ child_records = register(
             "missing_episodes": 2,
         },
         checks=[_check_records],
+        requires=[
+            MinGroupSize(column="received_service", groups=(1, 0), n=MIN_GROUP,
+                         needed_by="08_matching_child_level: fewer leave nothing to match or publish")
+        ],
         min_rows=2,
     )
 )

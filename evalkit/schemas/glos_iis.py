@@ -12,7 +12,14 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from evalkit.schemas._core import Problem, TableSpec, file_row, register, register_folder_check
+from evalkit.schemas._core import (
+    Problem,
+    RequiredValues,
+    TableSpec,
+    file_row,
+    register,
+    register_folder_check,
+)
 from evalkit.schemas.common import COMPARATORS
 
 SOURCE = "002_gloucestershire_iis"
@@ -48,6 +55,19 @@ comparator = pa.Column(
     nullable=True,
     description="'=' for a value, '>=' for 'at least', '>' for 'over', '~' for 'about'",
     metadata={"allowed": COMPARATORS},
+)
+
+#: Money figures the business-case notebook reads (one row each at least).
+FINANCE_ITEMS_NEEDED = (
+    "placement_spend_current",
+    "placement_spend_projected",
+    "placement_spend_reduction",
+    "overspend_2016_17",
+    "overspend_annual_future",
+    "overspend_cumulative",
+    "revenue_investment_2017_18",
+    "revenue_investment_total",
+    "capital_investment",
 )
 
 glos_iis_finance = register(
@@ -95,6 +115,13 @@ glos_iis_finance = register(
             coerce=True,
             strict=False,
         ),
+        requires=[
+            RequiredValues(
+                column="item",
+                values=FINANCE_ITEMS_NEEDED,
+                needed_by="03_gloucestershire_iis for the spend paths, the overspend paths and the investment",
+            )
+        ],
         example={
             "item": "placement_spend_current",
             "mention": "resource_implications",
@@ -104,6 +131,21 @@ glos_iis_finance = register(
             "comparator": "=",
             "horizon_years": "",
         },
+        # One row for every item the notebook needs, with the Gloucestershire business case's figures.
+        more_examples=[
+            {"item": item, "mention": "resource_requirements", "framing": framing, "period": period,
+             "value_gbp_m": value, "comparator": "=", "horizon_years": years}
+            for item, framing, period, value, years in [
+                ("placement_spend_projected", "system", "within the next 6 years", 9.2, 6),
+                ("placement_spend_reduction", "system", "six year period", 2.5, 6),
+                ("overspend_2016_17", "council", "2016/17", 1.6, ""),
+                ("overspend_annual_future", "council", "future years", 2.1, ""),
+                ("overspend_cumulative", "council", "5 years", 8.7, 5),
+                ("revenue_investment_2017_18", "council", "2017/18", 1.4, ""),
+                ("revenue_investment_total", "council", "5 years", 6.9, 5),
+                ("capital_investment", "council", "not stated", 1.2, ""),
+            ]
+        ],
     )
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from evalkit.schemas._core import TableSpec, register
+from evalkit.schemas._core import NotGreater, TableSpec, register
 
 
 def _time_index_problems(df: pd.DataFrame) -> list[tuple[int | None, str | None, str, str]]:
@@ -128,6 +128,7 @@ la_timeseries = register(
             strict=False,
         ),
         checks=[_time_index_problems],
+        requires=[NotGreater(part="value", whole="population")],
         example={
             "la_name": "Sefton",
             "year": 2016,

@@ -12,7 +12,14 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from evalkit.schemas._core import Problem, TableSpec, file_row, register, register_folder_check
+from evalkit.schemas._core import (
+    Ordered,
+    Problem,
+    TableSpec,
+    file_row,
+    register,
+    register_folder_check,
+)
 from evalkit.schemas.common import COMPARATORS
 
 SOURCE = "004_ofsted_edging_away"
@@ -86,6 +93,7 @@ ofsted_sample = register(
             coerce=True,
             strict=False,
         ),
+        requires=[Ordered(start="fieldwork_start", end="fieldwork_end")],
         example={
             "group": "young_people",
             "n": 39,

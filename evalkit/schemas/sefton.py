@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from evalkit.schemas._core import TableSpec, register
+from evalkit.schemas._core import Ordered, RequiredValues, TableSpec, register
 
 SOURCE = "001_sefton_cas"
 OUTCOME_KINDS = ["benefit", "disbenefit", "cost"]
@@ -32,7 +32,15 @@ def _prov(verbatim: bool = True) -> dict[str, pa.Column]:
     return cols
 
 
-def _key_value(name: str, description: str, *, unit_required: bool = True, example: dict) -> TableSpec:
+def _key_value(
+    name: str,
+    description: str,
+    *,
+    unit_required: bool = True,
+    example: dict,
+    requires: tuple[str, ...] = (),
+    more_examples: tuple[dict, ...] = (),
+) -> TableSpec:
     """A key/value table of stated figures (one figure per row)."""
     return register(
         TableSpec(
@@ -59,7 +67,9 @@ def _key_value(name: str, description: str, *, unit_required: bool = True, examp
                 coerce=True,
                 strict=False,
             ),
+            requires=[RequiredValues(column="key", values=requires, needed_by="02_sefton_cas")] if requires else [],
             example=example,
+            more_examples=list(more_examples),
         )
     )
 
@@ -118,6 +128,10 @@ sefton_cba_outcomes = register(
             strict=False,
         ),
         checks=[_no_negative_money],
+        requires=[
+            RequiredValues(column="outcome_id", values=("child_looked_after",),
+                           needed_by="02_sefton_cas for the care-months check")
+        ],
         example={
             "outcome_id": "missing_episodes",
             "outcome": "Missing episodes",
@@ -131,6 +145,12 @@ sefton_cba_outcomes = register(
             "payer_basis": "stated",
             "seed_lines": "1646-1647",
         },
+        more_examples=[
+            {"outcome_id": "child_looked_after", "outcome": "Child looked after", "source_table": "Table 4",
+             "kind": "disbenefit", "value_gbp": 18270, "quantity": 16,
+             "quantity_unit": "months spent in care (increase; total across the sample)",
+             "payer": "local_authority", "payer_basis": "inferred"},
+        ],
     )
 )
 
@@ -144,6 +164,12 @@ sefton_cba_sample = _key_value(
     "sefton_cba_sample",
     "Facts about the CBA sample: size, exclusions, window length, short-break use, care entries and exits",
     example={"key": "sample_n", "value": 126, "unit": "young people", "comparator": "=", "seed_lines": "1606-1607"},
+    requires=("sample_n", "became_lac", "exited_care", "window_months"),
+    more_examples=[
+        {"key": "became_lac", "value": 6, "unit": "young people", "comparator": "="},
+        {"key": "exited_care", "value": 3, "unit": "young people", "comparator": "="},
+        {"key": "window_months", "value": 3, "unit": "months", "comparator": "="},
+    ],
 )
 
 sefton_cba_windows = register(
@@ -163,7 +189,12 @@ sefton_cba_windows = register(
             coerce=True,
             strict=False,
         ),
+        requires=[
+            RequiredValues(column="window", values=("before", "after"), needed_by="02_sefton_cas for the before and after months"),
+            Ordered(start="start_month", end="end_month"),
+        ],
         example={"window": "before", "start_month": "2015-10", "end_month": "2015-12", "seed_lines": "1624-1625"},
+        more_examples=[{"window": "after", "start_month": "2016-08", "end_month": "2016-10"}],
     )
 )
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from evalkit.schemas._core import Problem, TableSpec, file_row, register, register_folder_check
+from evalkit.schemas._core import (
+    Ordered,
+    Problem,
+    RequiredValues,
+    TableSpec,
+    file_row,
+    register,
+    register_folder_check,
+)
 
 SOURCE = "000_gloucestershire_yst"
 SAVING_BASES = ["cin_plan", "cp_plan", "none"]
@@ -164,7 +172,18 @@ unit_costs = register(
             coerce=True,
             strict=False,
         ),
+        requires=[
+            RequiredValues(
+                column="cost_item",
+                values=("cin_plan_support", "cp_plan_setup", "cp_plan_support"),
+                needed_by="01_gloucestershire_yst for the CIN and CP plan costs a case is credited with",
+            )
+        ],
         example={"cost_item": "cin_plan_support", "basis": "per_month", "value_gbp": 393, "estimated_by": "LA"},
+        more_examples=[
+            {"cost_item": "cp_plan_setup", "basis": "one_off", "value_gbp": 2200, "estimated_by": "LA"},
+            {"cost_item": "cp_plan_support", "basis": "per_month", "value_gbp": 1147, "estimated_by": "LA"},
+        ],
     )
 )
 
@@ -182,11 +201,10 @@ project_phases = register(
                 "end_month": pa.Column("datetime64[ns]", description="Last month (YYYY-MM)"),
                 **_prov(),
             },
-            checks=[pa.Check(lambda d: d["end_month"] >= d["start_month"], element_wise=False,
-                             error="end_month before start_month")],
             coerce=True,
             strict=False,
         ),
+        requires=[Ordered(start="start_month", end="end_month")],
         example={"phase": "Pilot", "start_month": "2015-11", "end_month": "2016-02"},
     )
 )

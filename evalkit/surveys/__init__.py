@@ -50,7 +50,12 @@ from evalkit.surveys.change import (
     paired_change,
     reliable_change,
 )
-from evalkit.surveys.io import covariate_columns, load_responses, long_to_wide
+from evalkit.surveys.io import (
+    covariate_columns,
+    load_responses,
+    long_to_wide,
+    responses_or_synthetic,
+)
 from evalkit.surveys.ratings import (
     AGREE5,
     RATING5,
@@ -94,6 +99,7 @@ __all__ = [
     "likert_summary",
     "link_waves",
     "load_responses",
+    "responses_or_synthetic",
     "long_to_wide",
     "nonresponse_weights",
     "paired_change",

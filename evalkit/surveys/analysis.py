@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from evalkit.disclosure import DEFAULT_THRESHOLD
 from evalkit.surveys import _resources as res
 from evalkit.surveys._safe import safe_table, secondary_within
 from evalkit.surveys.attrition import (
@@ -250,7 +251,7 @@ class ChangeAnalysis:
             f"{self.n_baseline} {population} gave a {self.paired.name} score at baseline and "
             f"{self.n_followed_up} gave one again at follow-up ({direction})."
         ]
-        if str(un["mean_change"]) != "c" and self.paired.n >= 5:
+        if str(un["mean_change"]) != "c" and self.paired.n >= DEFAULT_THRESHOLD:
             parts.append(
                 f"Among those who answered twice the average changed by {float(un['mean_change']):+.2f} points "
                 f"(95% CI {float(un['ci_low']):+.2f} to {float(un['ci_high']):+.2f}).")
@@ -259,7 +260,8 @@ class ChangeAnalysis:
             parts.append(
                 f"A change counts as reliable - larger than measurement error alone would give - when it "
                 f"exceeds {self.rci.criterion:.1f} points; {c['n_improved']} improved reliably and "
-                f"{c['n_deteriorated']} deteriorated reliably ('c' marks a count under 5, suppressed).")
+                f"{c['n_deteriorated']} deteriorated reliably ('c' marks a suppressed count of 1 to "
+                f"{DEFAULT_THRESHOLD - 1}).")
         wrow = est[est["estimate"].str.startswith("completers, weighted")]
         if len(wrow) and str(wrow.iloc[0]["mean_change"]) != "c":
             w = wrow.iloc[0]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.disclosure import MARKER
 from evalkit.surveys.analysis import LIKERT, ChangeAnalysis, analyse_change
 from evalkit.surveys.ratings import AGREE5, LikertSummary, likert_summary, to_long
 
@@ -113,12 +114,12 @@ class SurveyBaselines:
         return a.rci.summary()
 
     def plain_language(self) -> str:
-        parts = []
+        parts = [f"{self.la_name}:"]  # the title says "synthetic" when the data are
         if self.young_people is not None:
             parts.append(self.young_people.plain_language(population="young people"))
         if self.professionals is not None:
             parts.append("Professionals' survey: " + self.professionals.plain_language(population="professionals"))
-        return "\n\n".join(parts) if parts else "There is no survey data to describe."
+        return "\n\n".join(parts) if len(parts) > 1 else f"{self.la_name}: there is no survey data to describe."
 
     def truth_for(self, which: str) -> dict[str, float]:
         t = self.truth
@@ -185,7 +186,9 @@ class SurveyBaselines:
             out[f"{which}_attrition"] = (a.attrition_table(), ["n_followed_up", "n_lost", "count_followed_up",
                                                                 "count_lost"])
             out[f"{which}_reliable_change"] = (a.rci_table(), ["n", "n_improved", "n_no_change", "n_deteriorated"])
-            out[f"{which}_balance"] = (a.balance().reset_index(names="covariate"), [])
+            # A standardised difference of a hidden level (or group) gives its share, and so its count, away.
+            out[f"{which}_balance"] = (hide_linked_rows(a.balance().reset_index(names="covariate"),
+                                                        out[f"{which}_attrition"][0], key="covariate"), [])
         if self.young_people is not None:
             out["young_people_baseline_profile"] = (self.young_people.baseline_profile(), ["n"])
             out["young_people_baseline_bands"] = (self.young_people.baseline_bands(), ["count", "n"])
@@ -202,6 +205,27 @@ class SurveyBaselines:
         outputs.atomic_write_text(Path(out_dir) / "plain_language.txt", self.plain_language() + "\n")
         names.append("plain_language.txt")
         return names
+
+
+def hide_linked_rows(df: pd.DataFrame, source: pd.DataFrame, *, key: str, marker: str = MARKER) -> pd.DataFrame:
+    """Hide every statistic of ``df`` in rows whose ``key`` has a suppressed cell in ``source``.
+
+    A balance table's standardised difference for a category level is a
+    function of that level's shares; where the attrition table hid the level's
+    count, its difference is hidden too (and all of them when ``source`` hid a
+    whole group).
+    """
+    hidden = source.astype(object).eq(marker)
+    keys = set(source.loc[hidden.any(axis=1), key]) if key in source else set()
+    group_hidden = any(c in source and hidden[c].all() and len(source) for c in ("n_lost", "n_followed_up"))
+    out = df.copy()
+    rows = out[key].isin(keys) | group_hidden
+    for c in out.columns:
+        if c != key:
+            col = out[c].astype(object)
+            col[rows.to_numpy()] = marker
+            out[c] = col
+    return out
 
 
 def survey_baselines(

@@ -191,7 +191,7 @@ class PairedChange:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """One-row table (suppressed when fewer than 5 respondents)."""
+        """One-row table (suppressed when 1 to 5 respondents: :data:`evalkit.disclosure.DEFAULT_THRESHOLD`)."""
         row = {
             "score": self.name, "n": self.n,
             "mean_baseline": round(self.mean_baseline, 2), "mean_follow_up": round(self.mean_follow_up, 2),
@@ -208,8 +208,10 @@ class PairedChange:
 
     def summary(self) -> str:
         """Plain text of the results."""
-        if self.n < 5:
-            return f"{self.name}: fewer than 5 respondents at both waves; change not shown"
+        from evalkit.disclosure import DEFAULT_THRESHOLD
+
+        if self.n < DEFAULT_THRESHOLD:
+            return f"{self.name}: fewer than {DEFAULT_THRESHOLD} respondents at both waves; change not shown"
         pct = int(round(100 * (1 - self.alpha)))
         word = "improvement" if np.sign(self.mean_change) == self.improved_direction else "worsening"
         if self.mean_change == 0:

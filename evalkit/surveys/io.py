@@ -80,6 +80,44 @@ def load_responses(data_dir: str | Path, *, id_column: str = "respondent_id") ->
     return df
 
 
+#: The word that asks for the built-in synthetic surveys instead of an LA's file.
+SYNTHETIC = "synthetic"
+
+
+def responses_or_synthetic(
+    data_dir: str | Path | None, *, la_name: str, id_column: str = "respondent_id", seed: int = 11
+) -> tuple[pd.DataFrame, dict[str, float], str]:
+    """The survey responses to analyse: an LA's file, or synthetic data when asked for by name.
+
+    Synthetic data are used only when ``data_dir`` is the word ``"synthetic"``;
+    a folder without a survey file is an error (never a silent switch to
+    synthetic data), and so is ``data_dir=None``.
+
+    Returns
+    -------
+    wide : pandas.DataFrame
+        Wide layout, as :func:`load_responses` returns it.
+    truth : dict
+        The synthetic data's true values (empty for an LA's file).
+    title : str
+        ``la_name``, with "(SYNTHETIC data)" added for synthetic data unless the
+        name already says "synthetic", for every output's title.
+    """
+    from evalkit.errors import InputDataError
+
+    if isinstance(data_dir, str) and data_dir.strip().lower() == SYNTHETIC:
+        from evalkit.synthetic import surveys as synth
+
+        title = la_name if SYNTHETIC in la_name.lower() else f"{la_name} (SYNTHETIC data)"
+        return synth.survey_folder(seed)[WIDE], synth.truths(seed), title
+    if data_dir is None or (isinstance(data_dir, str) and not data_dir.strip()):
+        raise InputDataError(
+            f"data_dir: [data-dir-missing] no survey folder given; set data_dir to the folder holding {WIDE}.csv "
+            f"or {LONG}.csv, or to {SYNTHETIC!r} for the built-in synthetic surveys"
+        )
+    return load_responses(data_dir, id_column=id_column), {}, la_name
+
+
 def covariate_columns(df: pd.DataFrame) -> list[str]:
     """Respondent characteristics in a wide table: not the id, wave, group, date or an item."""
     skip = {"respondent_id", "wave", "respondent_group", "date"}

@@ -65,6 +65,34 @@ FAULTS: dict[str, tuple[str, str, str | bytes]] = {
     "rating_out_of_range": ("survey_responses_wide.csv", "out-of-range", GOOD_SURVEY.replace(_P2, _P2[: _P2.rindex(",")] + ",9")),
     "followup_without_baseline": ("survey_responses_wide.csv", "follow-up-without-baseline", GOOD_SURVEY + "P999,follow_up,professional,2016-10-02,CAS team,2-5 years,3,3,3,3,3\n"),
     "bad_params_yaml": ("params.yaml", "params", "la_name: Broken\nnotebooks: [this is: not, a mapping\n"),
+    # What a spreadsheet user really produces.
+    "utf16_file": ("yst_case_costs.csv", "encoding", GOOD_COSTS.replace("CP plan avoided", "CP plan avoided (£2,200)").encode("utf-16")),
+    "latin1_pound": ("yst_case_costs.csv", "encoding", GOOD_COSTS.replace("CP plan avoided", "CP plan avoided (£2,200)").encode("latin-1")),
+    "percent_sign": ("yst_case_costs.csv", "percent-sign", GOOD_COSTS.replace("2,45,", "2,45%,")),
+    "title_row": ("yst_case_costs.csv", "title-row", "Youth support team: costed cases (2016)\n" + GOOD_COSTS),
+    "duplicate_header": ("yst_case_costs.csv", "duplicate-column", GOOD_COSTS.replace("saving_basis\n", "saving_basis,yst_hours\n").replace("cin_plan\n", "cin_plan,1\n").replace("cp_plan\n", "cp_plan,1\n")),
+    "tab_delimited": ("yst_case_costs.csv", "delimiter", GOOD_COSTS.replace(",", "\t")),
+    "placeholder_na": ("unit_costs.csv", "placeholder", GOOD_UNITS.replace("1147", "n/a")),
+    "placeholder_dash": ("yst_case_costs.csv", "placeholder", GOOD_COSTS.replace("2,45,", "2,-,")),
+    "impossible_date": ("survey_responses_wide.csv", "date-invalid", GOOD_SURVEY.replace("2016-03-01", "01/03/2016").replace("2016-10-01", "01/10/2016").replace(_P2.split(",", 1)[0] + ",baseline,professional,01/03/2016", _P2.split(",", 1)[0] + ",baseline,professional,31/02/2016")),
+    "start_after_end": ("project_phases.csv", "start-after-end", "phase,start_month,end_month\nPilot,2016-02,2015-11\n"),
+    "count_over_population": ("la_timeseries.csv", "count-over-denominator", "la_name,year,measure,value,population\n" + "".join(f"Count Over Population,{y},adolescent_starts,{v},{9 if y == 2015 else 40000}\n" for y, v in zip(range(2011, 2023), [60, 58, 61, 57, 59, 55, 50, 48, 47, 49, 45, 44], strict=True))),
+    "id_case_collision": ("survey_responses_wide.csv", "duplicate-key-case", GOOD_SURVEY + _P2.replace(_P2.split(",", 1)[0], _P2.split(",", 1)[0].lower(), 1) + "\n"),
+    # params.yaml
+    "params_unknown_key": ("params.yaml", "params-unknown-key", "la_name: Params Unknown Key\nnotebook:\n  01_gloucestershire_yst: {}\n"),
+    "params_unknown_parameter": ("params.yaml", "params-unknown-key", "la_name: Params Unknown Parameter\nnotebooks:\n  06_its_adolescent_entries:\n    start_yr: 2016\n"),
+    "params_wrong_type": ("params.yaml", "params-type", "la_name: Params Wrong Type\nnotebooks:\n  06_its_adolescent_entries:\n    comparators: 1\n"),
+    "params_bool_text": ("params.yaml", "params-type", "la_name: Params Bool Text\nnotebooks:\n  01_gloucestershire_yst:\n    case_level_public: 'maybe'\n"),
+    "params_escape": ("params.yaml", "params-path", "la_name: Params Escape\nnotebooks:\n  01_gloucestershire_yst:\n    data_dir: ../../etc\n"),
+    "params_la_name_slash": ("params.yaml", "params-la-name", "la_name: Bar/town\nnotebooks:\n  01_gloucestershire_yst: {}\n"),
+    "params_la_name_shell": ("params.yaml", "params-la-name", "la_name: 'Bartown; rm -rf $HOME'\nnotebooks:\n  01_gloucestershire_yst: {}\n"),
+}
+
+#: Inputs accepted on purpose, each with the warning it must give (file, warning rule, content).
+ACCEPTED: dict[str, tuple[str, str, str]] = {
+    "pound_and_thousands": ("yst_case_costs.csv", "number-format", GOOD_COSTS.replace(",1730,", ',"£1,730",').replace(",2680,", ',"2,680",')),
+    "date_in_future": ("survey_responses_wide.csv", "date-in-future", GOOD_SURVEY.replace(_P2, _P2.replace("2016-03-01", "2099-03-01"))),
+    "params_bool_quoted": ("params.yaml", "", "la_name: Params Bool Quoted\nnotebooks:\n  01_gloucestershire_yst:\n    case_level_public: 'false'\n"),
 }
 
 
@@ -97,7 +125,12 @@ def main() -> None:
         else:
             target.write_text(content)
         (d / "expected.txt").write_text(f"{file}\n{rule}\n")
-    print(f"{len(FAULTS)} faulty folders and one good folder in {HERE}")
+    for name, (file, rule, content) in ACCEPTED.items():
+        d = HERE / name
+        good_folder(d, name.replace("_", " ").title())
+        (d / file).write_text(content)
+        (d / "accepted.txt").write_text(f"{file}\n{rule}\n")
+    print(f"{len(FAULTS)} faulty folders, {len(ACCEPTED)} accepted-with-warning folders and one good folder in {HERE}")
 
 
 if __name__ == "__main__":
