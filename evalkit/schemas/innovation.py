@@ -22,7 +22,7 @@ Tables
 
 The controlled vocabularies (:data:`DIRECTIONS`, :data:`DOMAINS`,
 :data:`VALENCES`, ...) live here so that the schemas and
-:mod:`evalkit.evidence` share one definition.
+:mod:`evalkit.studies.innovation.evidence` share one definition.
 """
 
 from __future__ import annotations

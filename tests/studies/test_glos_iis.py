@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import business_case as bcm
 from evalkit import paths, report, schemas
-from evalkit.business_case import Assumptions, BusinessCase, BusinessCaseError
+from evalkit.studies.glos_iis import business_case as bcm
+from evalkit.studies.glos_iis.business_case import Assumptions, BusinessCase, BusinessCaseError
 
 FOLDER = paths.RAW / "002_gloucestershire_iis"
 D = 1.035  # Green Book discount base

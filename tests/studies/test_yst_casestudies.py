@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from evalkit import casestudies, schemas
+from evalkit import schemas
+from evalkit.studies.yst import casestudies
 
 
 @pytest.fixture

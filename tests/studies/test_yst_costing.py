@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from evalkit import costing
-from evalkit.costing import CostingError
+from evalkit.studies.yst import costing
+from evalkit.studies.yst.costing import CostingError
 
 
 def _cases():

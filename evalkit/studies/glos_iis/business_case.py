@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import optimize
 
 from evalkit import cba
+from evalkit.errors import InputDataError
 from evalkit.la_panel import NATIONAL_FILE, load_cla_national  # noqa: F401 - re-exported
 
 #: Payer of every stream: the report's investment is the council's, and it does not
@@ -61,7 +62,7 @@ EXTERNAL_FIGURES = (
 
 
 
-class BusinessCaseError(ValueError):
+class BusinessCaseError(InputDataError):
     """Bad input to the business-case model: names the argument and the rule it breaks."""
 
 

@@ -28,12 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import InputDataError
+
 WEEKS_PER_YEAR = 52.0
 #: 365 / 7: the exact number of weeks in a (non-leap) year, the alternative convention.
 WEEKS_PER_YEAR_EXACT = 365 / 7
 
 
-class CostAvoidanceError(ValueError):
+class CostAvoidanceError(InputDataError):
     """Bad input to the cost-avoidance calculator or the checklist: names the argument and the rule."""
 
 
