@@ -262,6 +262,16 @@ class YSTResult(Result):
         stats = disclosure.suppress_statistics(self.ratings, "ratings_available", ["median", "mean", "min", "max"])
         return disclosure.suppress(stats, ["case_studies", "data_yes", "data_no", "data_unknown", "ratings_available"])
 
+    def training_table(self) -> pd.DataFrame | None:
+        """People trained by role, counts of 1-5 suppressed."""
+        return None if self.training is None else disclosure.suppress(self.training, ["persons"])
+
+    def outcome_text(self) -> str:
+        """The case outcomes in one line (empty when the profiles are absent)."""
+        if self.outcomes is None:
+            return ""
+        return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.outcomes.items())
+
     def plot_rates(self, ax: Any = None) -> Any:
         """Implied hourly rate per case (nothing drawn when cases are not public)."""
         from evalkit.studies.yst import plots
