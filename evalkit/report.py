@@ -294,12 +294,22 @@ class Reproduction(Result):
         """Status recorded for a figure (``not_reproducible`` if it was never checked)."""
         return self.table().set_index("figure_id").loc[figure_id, "status"]
 
-    def not_reproducible(self, figure_id: str, reason: str) -> None:
-        """Record that a stated figure cannot be recomputed, and why."""
+    def not_reproducible(self, figure_id: str, reason: str, *, locate: bool = False) -> None:
+        """Record that a stated figure cannot be recomputed, and why.
+
+        With ``locate=True`` the reason is followed by the figure's own
+        description and seed lines, so a reason shared by a group of figures
+        (e.g. "a single statement of the fieldwork") still names its row.
+        """
         if not reason:
-            raise ValueError("a not_reproducible figure needs its reason")
-        if self._figure(figure_id) is None:
+            raise InputDataError("a not_reproducible figure needs its reason")
+        fig = self._figure(figure_id)
+        if fig is None:
             return
+        if locate:
+            lines = fig.get("seed_lines") if "seed_lines" in fig else None
+            where = "" if lines is None or pd.isna(lines) or not str(lines) else f", l.{lines}"
+            reason = f"{reason} ({fig['description']}{where})"
         self._rows[figure_id] = {"reproduced": "", "status": "not_reproducible", "note": reason}
 
     def circular(self, figure_id: str, how: str) -> None:

@@ -18,7 +18,7 @@ SOURCE = "003_learning_from_innovation"
 INFO = StudyInfo(notebook="05_innovation_evidence_map", title="Evidence map of the Innovation Programme round 2")
 TABLES = StudyTables(
     required=("innovation_themes", "innovation_projects", "innovation_outcomes"),
-    optional=("stated_figures",),
+    optional=("innovation_lists", "stated_figures"),
 )
 PARAMETERS: dict[str, object] = {
     "la_name": "England",
@@ -33,9 +33,9 @@ PARAMETERS: dict[str, object] = {
 def load(data_dir: str | Path) -> dict[str, pd.DataFrame]:
     """The booklet's coding (cross-checked by :func:`.evidence.load_coding`) and stated figures."""
     coding = evidence.load_coding(data_dir)
-    tables = load_tables(data_dir, StudyTables(required=(), optional=("stated_figures",)))
+    tables = load_tables(data_dir, StudyTables(required=(), optional=("innovation_lists", "stated_figures")))
     return {"innovation_themes": coding.themes, "innovation_projects": coding.projects,
-            "innovation_outcomes": coding.outcomes, "stated_figures": tables["stated_figures"]}
+            "innovation_outcomes": coding.outcomes, **tables}
 
 
 def coding(tables: dict[str, pd.DataFrame]) -> evidence.Coding:
@@ -86,7 +86,15 @@ def reproduce(
     rep.not_reproducible("evaluation_report_pages", "the evaluation reports are not part of the booklet")
     rep.not_reproducible("evaluation_report_pages_text", "the evaluation reports are not part of the booklet; "
                          "restates 'more than 2,000 pages' as 'several thousand'")
-    evidence.record_programme_parameters(rep)
+    lists = tables.get("innovation_lists")
+    counted = []
+    if lists is not None:
+        for fid, items in lists.groupby("list_id", sort=False):
+            if rep.wants(fid):
+                counted.append(fid)
+                rep.check(fid, int(len(items)), note=f"items printed in the list (l.{'; '.join(items['seed_lines'].unique())})",
+                          reason="the list printed beside the statement has a different number of items")
+    evidence.record_programme_parameters(rep, skip=counted)
     return rep
 
 

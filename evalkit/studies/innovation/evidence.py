@@ -313,7 +313,8 @@ def summary_page_span(coding: Coding) -> int:
     return int(coding.projects["page"].max()) + 1 - int(coding.themes["page"].min()) + 1
 
 
-def record_programme_parameters(rep: Any, stated: pd.DataFrame | None = None) -> list[str]:
+def record_programme_parameters(rep: Any, stated: pd.DataFrame | None = None,
+                                skip: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Mark the stated programme parameters (ids ``pNN_...``) as not reproducible, and why.
 
     They describe the interventions (ages, durations, numbers of components);
@@ -325,6 +326,8 @@ def record_programme_parameters(rep: Any, stated: pd.DataFrame | None = None) ->
         An :class:`evalkit.report.Reproduction`.
     stated
         Its stated-figures table (default ``rep.stated``).
+    skip
+        Figures checked otherwise (the length of a list printed beside them).
 
     Returns
     -------
@@ -332,10 +335,11 @@ def record_programme_parameters(rep: Any, stated: pd.DataFrame | None = None) ->
         The figure ids marked.
     """
     stated = rep.stated if stated is None else stated
-    ids = [f for f in stated["figure_id"] if re.match(r"^p\d{2}_", str(f))]
+    ids = [f for f in stated["figure_id"] if re.match(r"^p\d{2}_", str(f)) and f not in skip]
     for f in ids:
         rep.not_reproducible(
-            f, "programme parameter stated in the project description; the booklet gives no data to recompute it"
+            f, "a programme parameter stated in the project description; the booklet gives no data to recompute it",
+            locate=True,
         )
     return ids
 
@@ -821,11 +825,11 @@ def record_rating_claims(rep: Any, ratings: pd.DataFrame | None, result: TrendTe
     ids = ("opcit_stronger", "opcit_weaker", "robustness_gradient")
     if ratings is None:
         for f in ids:
-            rep.not_reproducible(f, RATINGS_LOST)
+            rep.not_reproducible(f, RATINGS_LOST, locate=True)
         return
     if is_illustrative(ratings):
         for f in ids:
-            rep.not_reproducible(f, "only illustrative (made-up) ratings were supplied; " + RATINGS_LOST)
+            rep.not_reproducible(f, "only illustrative (made-up) ratings were supplied; " + RATINGS_LOST, locate=True)
         return
     proxy = opcit_proxy_counts(ratings)
     why = ("proxy: WWCSC's impact-evaluation flag over the booklet's summaries, not Opcit's three-way "

@@ -618,8 +618,8 @@ def reproduce(rep: Any, tables: Mapping[str, pd.DataFrame]) -> None:
     else:
         rep.not_reproducible("young_person_min_age", "ofsted_case_studies.csv is not in the data folder")
 
-    rep.not_reproducible("fieldwork_start", "a date of the fieldwork (l.364); nothing to recompute it from")
-    rep.not_reproducible("fieldwork_end", "a date of the fieldwork (l.364); nothing to recompute it from")
+    rep.not_reproducible("fieldwork_start", "the first month of the fieldwork (l.364); nothing to recompute it from")
+    rep.not_reproducible("fieldwork_end", "the last month of the fieldwork (l.364); nothing to recompute it from")
     rep.not_reproducible("young_people_ever_looked_after",
                          "a selection criterion (l.89): true by construction, not a finding")
     rep.not_reproducible("young_people_entered_care",
@@ -657,7 +657,8 @@ def reproduce(rep: Any, tables: Mapping[str, pd.DataFrame]) -> None:
         )
     for item in ("residential_weekly_min", "residential_weekly_max"):
         rep.not_reproducible(item, "projected in individual case studies (l.348); no cases or sources are given; "
-                                   f"a year at 52 weeks is £{annualise(low):,.0f}-£{annualise(high):,.0f}")
+                                   f"a year at 52 weeks is £{annualise(low):,.0f}-£{annualise(high):,.0f}",
+                             locate=True)
 
     _reproduce_case_figures(rep, figs)
 
@@ -707,7 +708,7 @@ def _reproduce_case_figures(rep: Any, figs: pd.DataFrame | None) -> None:
                 f"{100 * hours / 24:.0f}% of a 24-hour service")
     for fid in ids:
         extra = f"; {notes[fid]}" if fid in notes else ""
-        rep.not_reproducible(fid, f"{_SINGLE}{extra}")
+        rep.not_reproducible(fid, f"{_SINGLE}{extra}", locate=True)
 
 
 #: Where each stated figure is transcribed in the folder's tables: figure_id -> (table, key column,

@@ -47,11 +47,7 @@ def load(data_dir: str | Path) -> dict[str, pd.DataFrame]:
 
 def _own(rep: report.Reproduction, fid: str, why: str) -> None:
     """``not_reproducible`` with a reason made specific by the figure's own description and lines."""
-    if not rep.wants(fid):
-        return
-    row = rep.stated.loc[fid]
-    lines = "" if pd.isna(row.get("seed_lines")) else f", l.{row['seed_lines']}"
-    rep.not_reproducible(fid, f"{why} ({row['description']}{lines})")
+    rep.not_reproducible(fid, why, locate=True)
 
 
 def reproduce(
