@@ -66,4 +66,6 @@ def reproduce(tables: dict[str, pd.DataFrame]) -> report.Reproduction:
     return rep
 
 
-__all__ = ["INFO", "PARAMETERS", "SEED_TABLES", "SOURCE", "TABLES", "cost_avoidance", "load", "reproduce"]
+from evalkit.studies.ofsted.analysis import OfstedResult, analyse, load_assessment  # noqa: E402
+
+__all__ = ["OfstedResult", "analyse", "load_assessment", "INFO", "PARAMETERS", "SEED_TABLES", "SOURCE", "TABLES", "cost_avoidance", "load", "reproduce"]

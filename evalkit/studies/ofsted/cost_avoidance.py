@@ -316,7 +316,7 @@ def plot_costs_vs_savings(calc: CostAvoidance, savings: pd.DataFrame, ax: Any = 
     a0.set_yticks(range(len(labels)))
     a0.set_yticklabels(labels, fontsize=8)
     a0.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"£{x / 1000:,.0f}k"))
-    a0.set_xlabel("GBP (log scale)")
+    a0.set_xlabel("£ (log scale)")
     a0.set_title("A year of residential care vs the stated savings")
     g = calc.grid()
     for i, point in enumerate(("low", "high")):
@@ -328,9 +328,9 @@ def plot_costs_vs_savings(calc: CostAvoidance, savings: pd.DataFrame, ax: Any = 
     a1.axhline(0, color="black", linewidth=0.8)
     a1.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"£{x / 1000:,.0f}k"))
     a1.set_xlabel("Weeks of residential care avoided per young person")
-    a1.set_ylabel("Net saving per young person")
+    a1.set_ylabel("Net saving per young person (£)")
     a1.set_title(f"P(care otherwise) = {calc.p_care:g}; intervention cost £{calc.intervention_cost:,.0f}")
-    a1.legend(fontsize=8)
+    a1.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
 
 
@@ -421,7 +421,7 @@ def plot_sample(sample: pd.DataFrame, case_studies: pd.DataFrame | None = None, 
     sns.barplot(x=sample["n"].to_numpy(), y=labels.to_numpy(), ax=axes[0], color=sns.color_palette("colorblind")[0])
     for i, v in enumerate(sample["n"]):
         axes[0].text(v, i, f" {v}", va="center", fontsize=9)
-    axes[0].set_xlabel("Number in the sample")
+    axes[0].set_xlabel("Number in the sample (people, families, authorities)")
     axes[0].set_ylabel("")
     axes[0].set_title("Edging away from care: the sample (visits April-June 2011)")
     if case_studies is not None and len(axes) > 1:
@@ -432,9 +432,9 @@ def plot_sample(sample: pd.DataFrame, case_studies: pd.DataFrame | None = None, 
                      color=[palette[s] for s in cs["young_person_sex"]])
         axes[1].axvline(11, color="black", linestyle="--", linewidth=0.9, label="survey definition: 11 and over")
         axes[1].set_xlim(0, 18)
-        axes[1].set_xlabel("Age of the young person in the case study")
+        axes[1].set_xlabel("Age of the young person in the case study (years)")
         axes[1].set_title(f"Case-study ages ({len(cs)} of {len(case_studies)} boxes give one)")
-        axes[1].legend(fontsize=8, loc="lower right")
+        axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.18), frameon=False)
     return ax
 
 
