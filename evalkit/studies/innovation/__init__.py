@@ -98,4 +98,6 @@ def reproduce(
     return rep
 
 
-__all__ = ["INFO", "PARAMETERS", "SOURCE", "TABLES", "coding", "evidence", "load", "reproduce"]
+from evalkit.studies.innovation.analysis import InnovationResult, analyse  # noqa: E402
+
+__all__ = ["InnovationResult", "analyse", "INFO", "PARAMETERS", "SOURCE", "TABLES", "coding", "evidence", "load", "reproduce"]
