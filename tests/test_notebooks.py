@@ -47,13 +47,17 @@ MAX_NOTEBOOK_LINES = 80
 #: the xfail must then be removed here).
 NOT_YET_THIN: dict[str, str] = {
     "02_sefton_cas": "Part B (the extended CBA) still builds its model in the notebook",
-    "03_gloucestershire_iis": "not yet thinned",
     "08_matching_child_level": "owned by the reports rework",
 }
 
 
 #: Notebooks that open, right after the parameters, with a "Findings" section.
-THIN_WITH_FINDINGS = {"01_gloucestershire_yst", "04_ofsted_edging_away", "05_innovation_evidence_map"}
+THIN_WITH_FINDINGS = {
+    "01_gloucestershire_yst",
+    "03_gloucestershire_iis",
+    "04_ofsted_edging_away",
+    "05_innovation_evidence_map",
+}
 
 
 def _code_lines(cell) -> int:

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import optimize
 
 from evalkit.cba.errors import CBAError, UnknownParameterError
-from evalkit.cba.model import METRICS, CBAModel, _metrics, money_axis
+from evalkit.cba.model import METRICS, CBAModel, _metrics, metric_label, money_axis
 from evalkit.cba.params import Parameters
 
 
@@ -89,13 +89,13 @@ class SensitivityResult:
         ax.set_yticklabels([f"{r.parameter} [{_fmt(r.low)} to {_fmt(r.high)}]" for r in t.itertuples()])
         ax.axvline(base, color="black", linewidth=1)
         ax.axvline(0, color="0.5", linewidth=0.8, linestyle="--")
-        ax.set_xlabel(f"{self.metric}" + (f" ({self.payer})" if self.payer else " (all payers)"))
+        ax.set_xlabel(metric_label(self.metric, self.payer))
         if self.metric not in ("bcr", "roi"):
-            money_axis(ax, "x")
+            money_axis(ax, "x", nbins=4)
         from matplotlib.patches import Patch
 
         ax.legend(handles=[Patch(color=c_low, label="parameter at low"), Patch(color=c_high, label="parameter at high")],
-                  fontsize=8, loc="best")
+                  fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         ax.set_title(title or "One-way sensitivity (tornado)")
         return ax
 
@@ -374,20 +374,29 @@ class MonteCarloResult:
             _, ax = plt.subplots(figsize=(8, 4))
         if by_payer:
             long = self.by_payer.melt(var_name="payer", value_name="npv")
-            sns.histplot(long, x="npv", hue="payer", bins=60, element="step", stat="density", ax=ax)
-            ax.set_xlabel("NPV (GBP)")
+            sns.histplot(long, x="npv", hue="payer", bins=60, element="step", stat="probability", ax=ax)
+            ax.set_xlabel("Net present value (£), by payer")
+            leg = ax.get_legend()
+            if leg is not None:
+                leg.set_bbox_to_anchor((1.01, 1.0))
+                leg.set_loc("upper left")
+                leg.set_frame_on(False)
         else:
-            sns.histplot(self.values, bins=60, stat="density", ax=ax, color=sns.color_palette("colorblind")[0])
+            sns.histplot(self.values, bins=60, stat="probability", ax=ax, color=sns.color_palette("colorblind")[0])
             lo, hi = self.interval(level)
             for x in (lo, hi):
                 ax.axvline(x, color="black", linestyle="--", linewidth=1)
             ax.axvline(self.base_metric, color="red", linewidth=1.2, label="central")
             ax.axvspan(lo, hi, color="0.85", zorder=0, label=f"{int(round(level * 100))}% interval")
-            ax.legend(fontsize=8)
-            ax.set_xlabel(f"{self.metric}" + (f" ({self.payer})" if self.payer else " (all payers)"))
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+            ax.set_xlabel(metric_label(self.metric, self.payer))
         ax.axvline(0, color="0.4", linewidth=0.8)
         if self.metric not in ("bcr", "roi") or by_payer:
-            money_axis(ax, "x")
+            money_axis(ax, "x", nbins=5)
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=1))
+        ax.set_ylabel("Share of draws")
         ax.set_title(title or f"Monte Carlo distribution ({self.n} draws, seed {self.seed})")
         return ax
 

@@ -68,4 +68,6 @@ def reproduce(
     return rep
 
 
-__all__ = ["INFO", "PARAMETERS", "SOURCE", "TABLES", "business_case", "load", "reproduce"]
+from evalkit.studies.glos_iis.analysis import GlosIISResult, analyse  # noqa: E402
+
+__all__ = ["GlosIISResult", "analyse", "INFO", "PARAMETERS", "SOURCE", "TABLES", "business_case", "load", "reproduce"]

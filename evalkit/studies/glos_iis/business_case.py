@@ -347,9 +347,9 @@ def plot_overspend(paths: pd.DataFrame, total: float, revenue_total: float, capi
         a0.plot(range(1, len(vals) + 1), vals, marker="o", label=f"{r['path']} (sum {r['sum']:.2f})")
     a0.set_xticks(range(1, len(paths["values"].iloc[0].split(", ")) + 1))
     a0.set_xlabel("Year of the path (1 = the first)")
-    a0.set_ylabel("Overspend, GBP million")
+    a0.set_ylabel("Overspend (£m)")
     a0.set_title(f"Overspend paths; stated total {total:g}")
-    a0.legend(fontsize=7)
+    a0.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     linear = float(paths.loc[paths["path"] == "linear from start", "sum"].iloc[0])
     bars = pd.Series({"cumulative overspend\n(stated)": total, "linear path\noverspend": linear,
                       "revenue\ninvestment": revenue_total, "revenue +\ncapital": revenue_total + capital})
@@ -358,7 +358,7 @@ def plot_overspend(paths: pd.DataFrame, total: float, revenue_total: float, capi
     a1.set_xticklabels(bars.index, fontsize=8)
     for i, v in enumerate(bars):
         a1.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=9)
-    a1.set_ylabel("GBP million over the period")
+    a1.set_ylabel("£m over the period")
     a1.set_title("Council framing: investment against the overspend")
     return ax
 
@@ -529,9 +529,9 @@ def plot_cla(check: CLACheck, stated: pd.DataFrame | None = None, ax: Any = None
             a0.annotate(f"report: {r['value']:.0f} ({r['period_start']})", (x, r["value"]),
                         textcoords="offset points", xytext=(8, -4), fontsize=8, ha="left")
     a0.set_xlabel("Year ending 31 March")
-    a0.set_ylabel("Children looked after")
+    a0.set_ylabel("Children looked after at 31 March (number)")
     a0.set_title(f"{check.la_name}: published counts vs the report")
-    a0.legend(fontsize=8, loc="upper left")
+    a0.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.2), frameon=False)
     for i, (level, label) in enumerate((("la", check.la_name), ("region", check.region), ("england", "England"))):
         s = check.series.loc[check.series["level"] == level]
         a1.plot(s["year"], s["index"], marker="o", color=colours[i], label=f"{label} (DfE)")
@@ -547,9 +547,9 @@ def plot_cla(check: CLACheck, stated: pd.DataFrame | None = None, ax: Any = None
     a1.axvline(check.end_year + 0.5, color="0.6", linestyle=":", linewidth=1)
     a1.axhline(100, color="0.6", linewidth=0.8)
     a1.set_xlabel("Year ending 31 March (dotted line: September 2016)")
-    a1.set_ylabel(f"Index, {check.base_year} = 100")
+    a1.set_ylabel(f"Children looked after (index, 31 March {check.base_year} = 100)")
     a1.set_title("Increase since 2011/12: published vs the report")
-    a1.legend(fontsize=8, loc="upper left")
+    a1.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
 
 
@@ -1152,9 +1152,9 @@ class BusinessCase:
         ax.axhline(self.a.baseline_spend / 1e6, color="0.5", linestyle=":", label="2016/17 spend")  # type: ignore[operator]
         ax.set_xticks(x)
         ax.set_xticklabels(s["fin_year"])
-        ax.set_ylabel("GBP million a year (2016/17 prices)")
+        ax.set_ylabel("£m a year (2016/17 prices)")
         ax.set_title("Do nothing vs invest")
-        ax.legend(fontsize=8, loc="lower left")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         return ax
 
     def plot_break_even(self, ax: Any = None, max_diverted: float | None = None) -> Any:
@@ -1179,34 +1179,24 @@ class BusinessCase:
         ax.axhline(0, color="black", linewidth=0.8)
         ax.axvline(self.a.diverted_per_year, color="red", linewidth=0.8, label="central assumption")
         ax.set_xlabel("Young people diverted from out-of-county placements a year (full strength)")
-        ax.set_ylabel(f"Net saving over {self.a.horizon} years (GBP million)")
+        ax.set_ylabel(f"Net saving over {self.a.horizon} years (£m)")
         ax.set_title("Break-even")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         return ax
 
 
 def plot_tornado(result: cba.SensitivityResult, ax: Any = None, title: str | None = None) -> Any:
-    """:meth:`evalkit.cba.SensitivityResult.tornado` with the NPV axis in GBP millions."""
+    """:meth:`evalkit.cba.SensitivityResult.tornado` (compact £ ticks that never overprint)."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 0.45 * len(result.table) + 1.8))
-    result.tornado(ax=ax, title=title)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:.1f}"))
-    ax.set_xlabel("NPV, GBP million")
-    return ax
+    return result.tornado(ax=ax, title=title)
 
 
 def plot_monte_carlo(result: cba.MonteCarloResult, ax: Any = None, title: str | None = None) -> Any:
-    """:meth:`evalkit.cba.MonteCarloResult.plot` with the NPV axis in GBP millions."""
-    from matplotlib.ticker import FuncFormatter
-
-    ax = result.plot(ax=ax, title=title)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:.1f}"))
-    ax.set_xlabel("NPV, GBP million")
-    ax.set_yticks([])
-    return ax
+    """:meth:`evalkit.cba.MonteCarloResult.plot` (£ axis; the y axis is the share of draws, not a density)."""
+    return result.plot(ax=ax, title=title)
 
 
 def with_assumptions(bc: BusinessCase, **changes: Any) -> BusinessCase:
