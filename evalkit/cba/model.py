@@ -45,6 +45,7 @@ from evalkit.cba.errors import (
     UnknownPayerError,
 )
 from evalkit.cba.params import Parameters
+from evalkit.results import Result, Summary
 
 KINDS = ("benefit", "disbenefit", "cost")
 #: Payers known by default. Pass ``payers=`` to :class:`CBAModel` to use others.
@@ -594,7 +595,7 @@ def metric_label(metric: str, payer: str | None = None) -> str:
     return METRIC_LABELS.get(metric, metric) + who
 
 
-class CBAResult:
+class CBAResult(Result):
     """The result of :meth:`CBAModel.evaluate`.
 
     Attributes
@@ -617,6 +618,7 @@ class CBAResult:
     """
 
     def __init__(self, model: CBAModel, arrays: Mapping[str, Any], values: Mapping[str, Any]):
+        self.notes: list[str] = []
         self.model = model
         self._a = arrays
         self.values = {k: float(np.asarray(v).ravel()[0]) for k, v in values.items()}
@@ -714,7 +716,20 @@ class CBAResult:
         out["payback_year"] = pd.array(out["payback_year"].tolist(), dtype="Int64")
         return out
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
+        """Settings, lines and totals by payer; ``str()`` is fixed-width text, stable for nbval."""
+        lines = self._text().split("\n")
+        return Summary(lines[0], "\n".join(lines[1:]), notes=list(self.notes), preformatted=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per stream (:attr:`lines`)."""
+        return self.lines
+
+    def plot(self, ax: Any = None) -> Any:
+        """The waterfall of present values (:meth:`waterfall`)."""
+        return self.waterfall(ax=ax)
+
+    def _text(self) -> str:
         """Plain fixed-width text: settings, lines, and totals by payer (stable for nbval)."""
         m = self.model
         dr = m.discount_rate

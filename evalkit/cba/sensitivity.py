@@ -9,7 +9,7 @@ Ranges and distributions come from the parameters' ``low``/``high``/
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from scipy import optimize
 from evalkit.cba.errors import CBAError, UnknownParameterError
 from evalkit.cba.model import METRICS, CBAModel, _metrics, metric_label, money_axis
 from evalkit.cba.params import Parameters
+from evalkit.results import Result, Summary
 
 
 def _fmt(x: float) -> str:
@@ -35,7 +36,7 @@ def _check_metric(metric: str) -> None:
 
 
 @dataclass
-class SensitivityResult:
+class SensitivityResult(Result):
     """Result of :func:`one_way_sensitivity`.
 
     Attributes
@@ -52,6 +53,20 @@ class SensitivityResult:
     base_metric: float
     metric: str
     payer: str | None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> Summary:
+        """The table as fixed-width text (``str()`` equals :meth:`to_text`)."""
+        lines = self.to_text().split("\n")
+        return Summary(lines[0], "\n".join(lines[1:]), notes=list(self.notes), preformatted=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per parameter."""
+        return self.table
+
+    def plot(self, ax: Any = None) -> Any:
+        """The tornado (:meth:`tornado`)."""
+        return self.tornado(ax=ax)
 
     def to_text(self) -> str:
         """Fixed-width text of the table (stable for nbval)."""
@@ -161,7 +176,7 @@ def one_way_sensitivity(
 
 
 @dataclass
-class BreakEvenResult:
+class BreakEvenResult(Result):
     """Result of :func:`break_even`: the value of one parameter at which the metric hits the target."""
 
     parameter: str
@@ -173,6 +188,31 @@ class BreakEvenResult:
     linear: bool
     feasible: bool
     note: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> Summary:
+        """One line: where the metric reaches its target (``str()`` of the result)."""
+        return Summary(f"Break-even of {self.parameter}", self._line(), notes=list(self.notes))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: parameter, break-even value, central value, feasibility."""
+        return pd.DataFrame([{"parameter": self.parameter, "break_even": self.value, "central": self.base_value,
+                              "metric": self.metric, "target": self.target, "payer": self.payer,
+                              "feasible": self.feasible}])
+
+    def plot(self, ax: Any = None) -> Any:
+        """The central value and the break-even value on one axis."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 1.6))
+        ax.axvline(self.base_value, color="black", label="central value")
+        if self.value is not None:
+            ax.axvline(self.value, color="red", linestyle="--", label="break-even")
+        ax.set_yticks([])
+        ax.set_xlabel(self.parameter.replace("_", " "))
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        return ax
 
     @property
     def ratio(self) -> float | None:
@@ -182,6 +222,9 @@ class BreakEvenResult:
         return self.value / self.base_value
 
     def __str__(self) -> str:
+        return self._line()
+
+    def _line(self) -> str:
         who = f" for {self.payer}" if self.payer else ""
         if self.value is None:
             return f"{self.parameter}: no break-even ({self.metric}{who} = {self.target:g}); {self.note}"
@@ -305,7 +348,7 @@ def _draw(rng: np.random.Generator, dist: str, low: float, mode: float, high: fl
 
 
 @dataclass
-class MonteCarloResult:
+class MonteCarloResult(Result):
     """Result of :func:`monte_carlo`.
 
     Attributes
@@ -325,6 +368,7 @@ class MonteCarloResult:
     payer: str | None
     seed: int
     base_metric: float
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -351,18 +395,24 @@ class MonteCarloResult:
         lo, hi = np.quantile(self.values, [a, 1 - a])
         return float(lo), float(hi)
 
-    def summary(self, level: float = 0.9) -> str:
-        """Plain text: seed, draws, mean, median, interval, P(metric > 0)."""
+    def to_frame(self) -> pd.DataFrame:
+        """The draws of the metric by payer (``total`` included)."""
+        return self.by_payer
+
+    def summary(self, level: float = 0.9) -> Summary:
+        """Seed, draws, mean, median, interval, P(metric > 0); ``str()`` is stable plain text."""
         lo, hi = self.interval(level)
         who = f" for {self.payer}" if self.payer else " (all payers)"
-        return "\n".join(
-            [
-                f"Monte Carlo of {self.metric}{who}: {self.n} draws, seed {self.seed}",
+        return Summary(
+            f"Monte Carlo of {self.metric}{who}: {self.n} draws, seed {self.seed}",
+            "\n".join([
                 f"varied: {', '.join(self.draws.columns)}",
                 f"central value {self.base_metric:,.0f}; mean {self.mean:,.0f}; median {self.median:,.0f}",
                 f"{int(round(level * 100))}% interval {lo:,.0f} to {hi:,.0f}",
                 f"P({self.metric} > 0) = {self.prob_positive:.3f}",
-            ]
+            ]),
+            notes=list(self.notes),
+            preformatted=True,
         )
 
     def plot(self, ax: Any = None, *, level: float = 0.9, title: str | None = None, by_payer: bool = False) -> Any:

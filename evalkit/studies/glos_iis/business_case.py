@@ -1364,6 +1364,11 @@ def _reproduce_cic(rep: Any, cic: pd.DataFrame | None, cla: CLACheck | None, cla
         rep.external("cic_sep_2016", None,
                      f"DfE counts at 31 March only: {v['la_end']:.0f} ({e}) and {v['la_next']:.0f} ({e + 1}); "
                      "no September count to compare", "not_available")
+    else:
+        for fid in ("cic_2011_12", "cic_sep_2016"):
+            rep.external(fid, None, f"the data folder's counts are not for {cla.la_name} (areas: "
+                                    f"{sorted(set(cic['area']))}); set la_name to the authority the document describes",
+                         "not_available")
     ext("england_increase_pct", v["england_change"])
     ext("south_west_increase_pct", v["region_change"])
     ext("some_councils_doubled", v["max_la_change"])
