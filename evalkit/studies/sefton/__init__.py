@@ -1,13 +1,15 @@
 """Sefton Community Adolescent Service (seed 001; notebook ``02_sefton_cas``).
 
 :mod:`.reproduction`: the back-solved unit costs and every check of the
-report's stated figures (Part A). The extension (Part B: the adjusted CBA,
-sensitivity, break-even, Monte Carlo) uses :mod:`evalkit.cba` in the notebook.
+report's stated figures (Part A). :mod:`.extension`: the extended CBA
+(Part B: adjustments, placement and programme costs, sensitivity, break-even,
+Monte Carlo), built on :mod:`evalkit.cba`.
 """
 
 from __future__ import annotations
 
 from evalkit.studies._base import StudyInfo, StudyTables
+from evalkit.studies.sefton.extension import SeftonExtension, extend
 from evalkit.studies.sefton.reproduction import as_reported, backsolved, load, reproduce
 
 SOURCE = "001_sefton_cas"
@@ -60,4 +62,5 @@ PARAMETERS: dict[str, object] = {
     "n_draws": 10000,
 }
 
-__all__ = ["INFO", "PARAMETERS", "SOURCE", "TABLES", "as_reported", "backsolved", "load", "reproduce"]
+__all__ = ["INFO", "PARAMETERS", "SOURCE", "TABLES", "SeftonExtension", "as_reported", "backsolved", "extend", "load",
+           "reproduce"]

@@ -125,7 +125,7 @@ def reproduce(
                   reason=(f"the £3.9m 'from the Council and local partner organisations' cannot be reconciled with the "
                           f"LA match funding of about £{fv(C['la_match_funding'])}: £{fv(3.9e6 - C['la_match_funding'])} is "
                           "unexplained; partners' in-kind secondments (police, YOT) may be counted, but the report does not say"))
-        rep.not_reproducible("fund_dfe_allocation", "stated once")
+        _own(rep, "fund_dfe_allocation", "stated once; nothing else in the Costs section recomputes it")
         rep.not_reproducible("fund_dfe_spend", f"stated once; it is {100 * C['dfe_expected_spend'] / C['dfe_funding_allocation']:.1f}% "
                              "of the allocation, consistent with 'almost all'")
         rep.not_reproducible("fund_la_match", "stated once; see fund_council_partners_headline for the conflict with £3.9m")
@@ -155,7 +155,7 @@ def reproduce(
         rep.not_reproducible("sb_unit_cost", "stated once; its period is not stated")
         rep.not_reproducible("sb_nights_actual", "stated once (footnote 20); its period is not stated")
         rep.not_reproducible("sb_users_bound", "the total since July 2015 is not given; the 69 first-year users are consistent with it")
-        rep.not_reproducible("sb_block_contract_months", "stated once")
+        _own(rep, "sb_block_contract_months", "stated once; the contract itself is not in the document")
         rep.not_reproducible("sb_block_saving_month", "the spot-purchase price and the contract price are not stated")
         rep.not_reproducible("cost_savings_target_years", "a stated aim")
 
