@@ -50,7 +50,7 @@ def test_classify_bounds_and_text():
     assert classify("no change", "CP -> CLA").status == "discrepancy"
     assert classify("12", None).status == "not_reproducible"
     assert classify("12", float("nan")).status == "not_reproducible"
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="'twelve' is not a number"):
         classify("12", "twelve")
 
 
@@ -107,7 +107,7 @@ def test_strict_and_lenient_unknown_figures():
 
 def test_not_reproducible_needs_reason():
     rep = Reproduction(_stated())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs its reason"):
         rep.not_reproducible("d", "")
     rep.not_reproducible("d", "inputs missing")
     assert rep.status("d") == "not_reproducible"
