@@ -395,13 +395,16 @@ class Reproduction(Result):
     def problems(self) -> list[str]:
         """Breaches of the status rules that code can detect (empty when the table follows them).
 
+        * a stated figure was never checked;
         * two rows share the same reason (reasons must be specific to their row);
         * a bound row is ``exact`` without saying it is a bound check;
         * a ``not_reproducible`` row has no reason.
         """
         t = self.table()
         out: list[str] = []
-        nr = t[(t["status"] != "exact") & (t["note"] != "")]
+        for _, r in t[t["note"] == NO_ATTEMPT].iterrows():
+            out.append(f"{r['figure_id']}: never checked ({NO_ATTEMPT})")
+        nr = t[(t["status"] != "exact") & (t["note"] != "") & (t["note"] != NO_ATTEMPT)]
         for note, grp in nr.groupby("note"):
             if len(grp) > 1:
                 out.append(f"rows {', '.join(grp['figure_id'])} share one reason: {note!r}")

@@ -86,8 +86,12 @@ class SensitivityResult(Result):
             )
         return "\n".join(out)
 
-    def tornado(self, ax: Any = None, *, title: str | None = None, top: int | None = None) -> Any:
-        """Tornado plot: for each parameter, the metric at its low and high value around the base."""
+    def tornado(self, ax: Any = None, *, title: str | None = None, top: int | None = None,
+                labels: Mapping[str, str] | None = None) -> Any:
+        """Tornado plot: for each parameter, the metric at its low and high value around the base.
+
+        ``labels`` maps parameter names to human labels with units (default: the name in words).
+        """
         import matplotlib.pyplot as plt
         import seaborn as sns
 
@@ -101,7 +105,9 @@ class SensitivityResult(Result):
             ax.barh(i, r.metric_low - base, left=base, color=c_low, edgecolor="black", linewidth=0.5)
             ax.barh(i, r.metric_high - base, left=base, color=c_high, edgecolor="black", linewidth=0.5)
         ax.set_yticks(range(len(t)))
-        ax.set_yticklabels([f"{r.parameter} [{_fmt(r.low)} to {_fmt(r.high)}]" for r in t.itertuples()])
+        names = dict(labels or {})
+        ax.set_yticklabels([f"{names.get(r.parameter, r.parameter.replace('_', ' '))} "
+                            f"[{_fmt(r.low)} to {_fmt(r.high)}]" for r in t.itertuples()])
         ax.axvline(base, color="black", linewidth=1)
         ax.axvline(0, color="0.5", linewidth=0.8, linestyle="--")
         ax.set_xlabel(metric_label(self.metric, self.payer))

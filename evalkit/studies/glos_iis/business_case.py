@@ -1185,13 +1185,30 @@ class BusinessCase:
         return ax
 
 
+#: Human labels, with units, of the projection's parameters (tornado rows).
+LABELS = {
+    "ooc_unit_cost": "Out-of-county placement cost a year (£)",
+    "diverted_per_year": "Young people diverted a year (full strength)",
+    "ramp_up_years": "Years to full strength",
+    "start_year": "First year diverting (0 = 2017/18)",
+    "foster_unit_cost": "Extra cost per foster placement a year (£)",
+    "revenue_later_years": "Revenue investment a year after 2017/18 (£)",
+    "unit_cost_growth": "Real growth of the out-of-county cost a year (share)",
+    "home_support_unit_cost": "Extra cost per young person supported at home a year (£)",
+    "revenue_first_year": "Revenue investment in 2017/18 (£)",
+    "capital": "Capital investment (£)",
+    "share_foster": "Share of diverted young people fostered",
+    "share_home": "Share of diverted young people supported at home",
+}
+
+
 def plot_tornado(result: cba.SensitivityResult, ax: Any = None, title: str | None = None) -> Any:
-    """:meth:`evalkit.cba.SensitivityResult.tornado` (compact £ ticks that never overprint)."""
+    """:meth:`evalkit.cba.SensitivityResult.tornado` with human labels (compact £ ticks that never overprint)."""
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 0.45 * len(result.table) + 1.8))
-    return result.tornado(ax=ax, title=title)
+    return result.tornado(ax=ax, title=title, labels=LABELS)
 
 
 def plot_monte_carlo(result: cba.MonteCarloResult, ax: Any = None, title: str | None = None) -> Any:

@@ -19,6 +19,19 @@ from evalkit.cba.discount import GREEN_BOOK_RATE
 from evalkit.report import format_value as fv
 from evalkit.results import Result, Summary
 
+#: Human labels, with units, of the extended model's ranged parameters (tornado rows).
+LABELS = {
+    "programme_cost_per_yp": "Programme cost per young person (£)",
+    "placement_cost_month": "Placement cost per child-month (£)",
+    "deadweight": "Deadweight (share)",
+    "attribution": "Attribution to other services (share)",
+    "unit_lac_entry": "Looked-after decision cost per entrant (£)",
+    "unit_missing_episodes": "Cost per missing episode (£)",
+    "unit_stepped_down": "CIN support per stepped-down case-month (£)",
+    "unit_cp_plans": "CP plan cost per month (£)",
+    "unit_child_looked_after": "Looked-after cost per care-month (£)",
+}
+
 
 def _fmt_or_none(x: Any) -> str:
     return "none" if x is None or x != x else f"{x:,.2f}"
@@ -107,8 +120,8 @@ class SeftonExtension(Result):
         import matplotlib.pyplot as plt
 
         fig, axes = plt.subplots(1, 2, figsize=(15, 5))
-        self.sensitivity.tornado(ax=axes[0], title="NPV, all payers")
-        self.sensitivity_la.tornado(ax=axes[1], title="NPV, local authority")
+        self.sensitivity.tornado(ax=axes[0], title="NPV, all payers", labels=LABELS)
+        self.sensitivity_la.tornado(ax=axes[1], title="NPV, local authority", labels=LABELS)
         fig.tight_layout()
         return fig
 
