@@ -270,7 +270,11 @@ class YSTResult(Result):
         """The case outcomes in one line (empty when the profiles are absent)."""
         if self.outcomes is None:
             return ""
-        return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.outcomes.items())
+        values = dict(self.outcomes)
+        if not self.case_level_public:
+            shown = disclosure.suppress(pd.DataFrame([values]), list(values))
+            values = shown.iloc[0].to_dict()
+        return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in values.items())
 
     def plot_rates(self, ax: Any = None) -> Any:
         """Implied hourly rate per case (nothing drawn when cases are not public)."""
