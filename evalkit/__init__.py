@@ -3,7 +3,8 @@ children's social care services for adolescents on the edge of care.
 
 All logic lives in the submodules; the notebooks in ``notebooks/`` import them::
 
-    from evalkit import costing, report, schemas
+    from evalkit import report, schemas
+    from evalkit.studies import yst
 
 Submodules are imported on first use so that ``import evalkit`` stays cheap
 (this matters for the batch runner, which starts many kernels).
@@ -18,15 +19,10 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "batch",
-    "business_case",
-    "casestudies",
     "catalog",
     "cba",
     "cli",
-    "cost_avoidance",
-    "costing",
     "disclosure",
-    "evidence",
     "its",
     "la_compare",
     "la_panel",
@@ -37,6 +33,7 @@ _SUBMODULES = {
     "report",
     "runner",
     "schemas",
+    "studies",
     "surveys",
     "synthetic",
     "templates",

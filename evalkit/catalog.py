@@ -1,5 +1,8 @@
 """Which notebook reads which tables, and how a local authority's folder feeds it.
 
+The entries of the source-document notebooks (01-04) are generated from the
+tables and settings their study declares (:mod:`evalkit.studies`).
+
 The batch runner (:mod:`evalkit.batch`) and the ``new-la`` scaffold read this
 catalog: a new LA's folder holds the tables of every notebook it runs (table
 names are unique across the package, so they never clash), and each notebook
@@ -61,58 +64,26 @@ class NotebookEntry:
         return tuple(t for t in tables if t != "stated_figures")
 
 
+def _from_study(name: str) -> NotebookEntry:
+    """The entry of a study's notebook, from the tables and settings the study declares (:mod:`evalkit.studies`)."""
+    from evalkit import studies
+
+    st = studies.get(name)
+    return NotebookEntry(
+        st.INFO.notebook,
+        st.INFO.title,
+        required=st.TABLES.required,
+        optional=st.TABLES.optional,
+        la_params=dict(st.INFO.la_params),
+        data_param=st.INFO.data_param,
+        scaffold=st.TABLES.scaffold,
+    )
+
+
 CATALOG: dict[str, NotebookEntry] = {
     e.stem: e
     for e in [
-        NotebookEntry(
-            "01_gloucestershire_yst",
-            "Costed case review: staff time, implied rates, unit costs, savings per case",
-            required=("yst_case_costs", "unit_costs"),
-            optional=(
-                "yst_case_boxes",
-                "yst_case_profiles",
-                "yst_case_activities",
-                "project_phases",
-                "training_counts",
-                "yp_cases_by_phase",
-                "rating_coverage",
-                "stated_figures",
-            ),
-            # An LA's own cases are child-level records: show and write aggregates only.
-            la_params={"case_level_public": False},
-            scaffold=("yst_case_costs", "unit_costs", "yst_case_profiles", "yst_case_activities"),
-        ),
-        NotebookEntry(
-            "02_sefton_cas",
-            "Before/after costing of outcome changes, cost-benefit analysis by payer, sensitivity",
-            required=("sefton_cba_outcomes", "sefton_cba_sample"),
-            optional=(
-                "sefton_costs",
-                "sefton_cba_windows",
-                "sefton_cohort_counts",
-                "sefton_prior_plans",
-                "sefton_closure_reasons",
-                "sefton_evaluation_samples",
-                "sefton_police_example",
-                "sefton_process_figures",
-                "stated_figures",
-            ),
-            scaffold=("sefton_cba_outcomes", "sefton_cba_sample", "sefton_cba_windows"),
-        ),
-        NotebookEntry(
-            "03_gloucestershire_iis",
-            "Placement-spend business case: growth and overspend paths, projection, break-even, CLA cross-check",
-            required=("glos_iis_finance",),
-            optional=("glos_iis_children_in_care", "glos_iis_cohort", "glos_iis_service", "stated_figures"),
-            scaffold=("glos_iis_finance", "glos_iis_cohort"),
-        ),
-        NotebookEntry(
-            "04_ofsted_edging_away",
-            "Edge-of-care features checklist and residential cost-avoidance calculator",
-            required=("edge_of_care_self_assessment",),
-            data_param=None,  # the feature list and costs come from the Ofsted report's folder
-            la_params={"self_assessment_file": "{la_dir}/edge_of_care_self_assessment.csv"},
-        ),
+        *(_from_study(name) for name in ("yst", "sefton", "glos_iis", "ofsted")),
         NotebookEntry(
             "06_its_adolescent_entries",
             "Controlled interrupted time series of the LA's adolescent entries to care against comparators",

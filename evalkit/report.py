@@ -1,26 +1,38 @@
 """The reported-vs-reproduced table.
 
-Every notebook ends with one. Its rows come from the source folder's
+Every study ends with one. Its rows come from the source folder's
 ``stated_figures.csv`` (every figure the document states, as printed), and the
-notebook supplies, figure by figure, the value it recomputed from the inputs.
+study supplies, figure by figure, the value it recomputed from the inputs.
+The rules are written in ``docs/conventions.md`` ("Status rules"); this module
+enforces them.
 
-Status rules (:func:`classify`):
+Status (:func:`classify`):
 
 ``exact``
-    The recomputed value equals the reported one.
+    The value recomputed from *other* figures of the document equals the
+    reported one.
 ``rounding``
     The gap is at most half of the reported figure's last unit: ``4714`` is
     matched by anything in [4713.5, 4714.5]; ``1.6`` by [1.55, 1.65].
 ``discrepancy``
-    Anything else. The note says what differs and, where the notebook gives
-    one, the most likely reason.
+    Anything else. The note says what differs and the most likely reason.
 ``not_reproducible``
-    The inputs or the method are missing from the document; the note says which.
+    Nothing else in the document recomputes it (an input, a single statement),
+    or the only recomputation uses the figure itself (:meth:`Reproduction.circular`,
+    reason "circular"); the note says which.
 
 For a bound (``comparator`` ``>``, ``>=``, ``<``, ``<=``, as in "over 160"),
 the status is ``exact`` when the recomputed value satisfies the bound and
-``discrepancy`` when it does not. For a non-numeric claim the recomputed text
-must equal the reported text.
+``discrepancy`` when it does not, and the note says it is a bound check. For a
+non-numeric claim the recomputed text must equal the reported text. A count of
+a list the document prints is a recomputation.
+
+Two things are *not* statuses and have their own columns:
+
+* agreement between repeated mentions of a figure (``mentions``,
+  ``mentions_agree``; :meth:`Reproduction.mentions`);
+* comparison with outside data such as DfE statistics (``external_value``,
+  ``external_source``, ``external_status``; :meth:`Reproduction.external`).
 """
 
 from __future__ import annotations
@@ -34,8 +46,26 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.errors import InputDataError
+from evalkit.results import Result, Summary
+
 STATUSES: tuple[str, ...] = ("exact", "rounding", "discrepancy", "not_reproducible")
-COLUMNS: list[str] = ["figure_id", "description", "reported", "reproduced", "unit", "status", "note"]
+COLUMNS: list[str] = [
+    "figure_id",
+    "description",
+    "reported",
+    "reproduced",
+    "unit",
+    "status",
+    "note",
+    "mentions",
+    "mentions_agree",
+    "external_value",
+    "external_source",
+    "external_status",
+]
+#: Reason given to a figure recomputed only from itself (see :meth:`Reproduction.circular`).
+CIRCULAR = "circular"
 NO_ATTEMPT = "no reproduction attempted in this notebook"
 NO_REASON = "reason not identified"
 
@@ -148,8 +178,8 @@ def classify(reported: Any, reproduced: Any, comparator: str = "=") -> Verdict:
     )
 
 
-class Reproduction:
-    """Collects reported-vs-reproduced rows for one notebook.
+class Reproduction(Result):
+    """Collects reported-vs-reproduced rows for one study (a :class:`~evalkit.results.Result`).
 
     Parameters
     ----------
@@ -173,6 +203,9 @@ class Reproduction:
         #: Figures a notebook checked that this folder does not state (non-strict mode).
         self.skipped: list[str] = []
         self._rows: dict[str, dict[str, Any]] = {}
+        self._mentions: dict[str, tuple[int, bool]] = {}
+        self._external: dict[str, tuple[str, str, str]] = {}
+        self.notes: list[str] = []
 
     @classmethod
     def from_folder(cls, folder: str | Path, *, strict: bool = False) -> Reproduction:
@@ -208,6 +241,7 @@ class Reproduction:
         *,
         reason: str | None = None,
         note: str | None = None,
+        uses: tuple[str, ...] | list[str] = (),
     ) -> None:
         """Record the recomputed value of a stated figure (see :meth:`status` for the verdict).
 
@@ -222,7 +256,14 @@ class Reproduction:
             (or ``not_reproducible``).
         note
             Always shown: how the value was recomputed, or a caveat.
+        uses
+            The stated figures the recomputation used. If ``figure_id`` is
+            among them the check is circular and is recorded as
+            ``not_reproducible`` (:meth:`circular`), whatever the value.
         """
+        if figure_id in uses:
+            self.circular(figure_id, note or "the recomputation uses the figure itself")
+            return
         fig = self._figure(figure_id)
         if fig is None:
             return
@@ -253,13 +294,58 @@ class Reproduction:
         """Status recorded for a figure (``not_reproducible`` if it was never checked)."""
         return self.table().set_index("figure_id").loc[figure_id, "status"]
 
-    def not_reproducible(self, figure_id: str, reason: str) -> None:
-        """Record that a stated figure cannot be recomputed, and why."""
+    def not_reproducible(self, figure_id: str, reason: str, *, locate: bool = False) -> None:
+        """Record that a stated figure cannot be recomputed, and why.
+
+        With ``locate=True`` the reason is followed by the figure's own
+        description and seed lines, so a reason shared by a group of figures
+        (e.g. "a single statement of the fieldwork") still names its row.
+        """
         if not reason:
-            raise ValueError("a not_reproducible figure needs its reason")
+            raise InputDataError("a not_reproducible figure needs its reason")
+        fig = self._figure(figure_id)
+        if fig is None:
+            return
+        if locate:
+            lines = fig.get("seed_lines") if "seed_lines" in fig else None
+            where = "" if lines is None or pd.isna(lines) or not str(lines) else f", l.{lines}"
+            reason = f"{reason} ({fig['description']}{where})"
+        self._rows[figure_id] = {"reproduced": "", "status": "not_reproducible", "note": reason}
+
+    def circular(self, figure_id: str, how: str) -> None:
+        """Record a figure whose only recomputation uses the figure itself (back-solving).
+
+        It is ``not_reproducible`` with the reason "circular: <how>".
+        """
+        if not how:
+            raise InputDataError("say how the figure was derived from itself")
         if self._figure(figure_id) is None:
             return
-        self._rows[figure_id] = {"reproduced": "", "status": "not_reproducible", "note": reason}
+        self._rows[figure_id] = {"reproduced": "", "status": "not_reproducible", "note": f"{CIRCULAR}: {how}"}
+
+    def mentions(self, figure_id: str, values: list[Any] | tuple[Any, ...]) -> None:
+        """Record the values of every mention of a figure in the document (not a status).
+
+        ``mentions`` is their number and ``mentions_agree`` whether they are all equal.
+        """
+        if self._figure(figure_id) is None:
+            return
+        if not values:
+            raise InputDataError(f"figure {figure_id!r}: give the value of each mention")
+        texts = {format_value(v) if not isinstance(v, str) else v.strip() for v in values}
+        self._mentions[figure_id] = (len(values), len(texts) == 1)
+
+    def external(self, figure_id: str, value: Any, source: str, status: str) -> None:
+        """Record a comparison of a stated figure with outside data (e.g. DfE); not the document's status.
+
+        ``status`` is :func:`classify`'s verdict of the reported figure against
+        ``value`` (or ``not_available`` when the outside data are absent).
+        """
+        if self._figure(figure_id) is None:
+            return
+        if status not in (*STATUSES, "not_available"):
+            raise InputDataError(f"external status {status!r} is not one of {STATUSES + ('not_available',)}")
+        self._external[figure_id] = (format_value(value) if value is not None else "", source, status)
 
     def check_many(self, values: Mapping[str, Any], reasons: Mapping[str, str] | None = None) -> None:
         """:meth:`check` several figures; ``reasons`` gives the discrepancy reasons by id."""
@@ -290,9 +376,45 @@ class Reproduction:
                     "unit": fig["unit"],
                     "status": got["status"],
                     "note": got["note"],
+                    **self._extra(str(fid)),
                 }
             )
         return pd.DataFrame(rows, columns=COLUMNS)
+
+    def _extra(self, fid: str) -> dict[str, Any]:
+        n, agree = self._mentions.get(fid, (None, None))
+        ev, es, st = self._external.get(fid, ("", "", ""))
+        return {
+            "mentions": "" if n is None else str(n),
+            "mentions_agree": "" if agree is None else ("yes" if agree else "no"),
+            "external_value": ev,
+            "external_source": es,
+            "external_status": st,
+        }
+
+    def problems(self) -> list[str]:
+        """Breaches of the status rules that code can detect (empty when the table follows them).
+
+        * a stated figure was never checked;
+        * two rows share the same reason (reasons must be specific to their row);
+        * a bound row is ``exact`` without saying it is a bound check;
+        * a ``not_reproducible`` row has no reason.
+        """
+        t = self.table()
+        out: list[str] = []
+        for _, r in t[t["note"] == NO_ATTEMPT].iterrows():
+            out.append(f"{r['figure_id']}: never checked ({NO_ATTEMPT})")
+        nr = t[(t["status"] != "exact") & (t["note"] != "") & (t["note"] != NO_ATTEMPT)]
+        for note, grp in nr.groupby("note"):
+            if len(grp) > 1:
+                out.append(f"rows {', '.join(grp['figure_id'])} share one reason: {note!r}")
+        bounds = t[t["reported"].str.match(r"^[<>]") & (t["status"] == "exact")]
+        for _, r in bounds.iterrows():
+            if "bound" not in r["note"]:
+                out.append(f"{r['figure_id']}: a bound check whose note does not say so")
+        for _, r in t[(t["status"] == "not_reproducible") & (t["note"] == "")].iterrows():
+            out.append(f"{r['figure_id']}: not_reproducible without a reason")
+        return out
 
     def counts(self) -> dict[str, int]:
         """Number of figures with each status."""
@@ -302,6 +424,34 @@ class Reproduction:
     def to_text(self, *, notes: bool = True) -> str:
         """Plain fixed-width text of the table, stable across pandas and Jupyter versions."""
         return table_text(self.table(), notes=notes)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The reproduction table (:meth:`table`)."""
+        return self.table()
+
+    def summary(self) -> Summary:
+        """Counts of each status, then the table (stable text for nbval)."""
+        c = self.counts()
+        text = ", ".join(f"**{v}** {k.replace('_', ' ')}" for k, v in c.items())
+        return Summary(f"Reproduction: {len(self.stated)} stated figures", text + ".",
+                       notes=list(self.notes))
+
+    def plot(self, ax: Any = None) -> Any:
+        """Horizontal bars of the number of figures with each status (axis from zero)."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 2.4))
+        c = self.counts()
+        labels = [k.replace("_", " ") for k in c]
+        ax.barh(labels[::-1], list(c.values())[::-1], color=["#999999", "#d95f02", "#7fc97f", "#1b9e77"])
+        ax.set_xlim(0, max(1, max(c.values())) * 1.15)
+        for i, v in enumerate(list(c.values())[::-1]):
+            ax.text(v, i, f" {v}", va="center", fontsize=9)
+        ax.set_xlabel("Stated figures (number)")
+        ax.set_title("Reported against reproduced")
+        ax.grid(axis="y", visible=False)
+        return ax.figure
 
     def write(self, out_dir: str | Path) -> Path:
         """Write ``reproduction.csv`` into ``out_dir`` (atomically) and return its path."""
@@ -323,13 +473,26 @@ def table_text(t: pd.DataFrame, *, notes: bool = True, max_desc: int = 44) -> st
     lines.append("")
     lines.append(", ".join(f"{k}: {v}" for k, v in counts.items()))
     if notes:
-        noted = t[t["note"].astype(str) != ""]
-        if len(noted):
+        extra = [_extra_text(r) for _, r in t.iterrows()]
+        noted = [(r, x) for (_, r), x in zip(t.iterrows(), extra, strict=True) if str(r["note"]) or x]
+        if noted:
             lines.append("")
             lines.append("Notes")
-            for _, r in noted.iterrows():
-                lines.append(f"- {r['figure_id']}: {r['note']}")
+            for r, x in noted:
+                lines.append(f"- {r['figure_id']}: " + "; ".join(p for p in (str(r["note"]), x) if p))
     return "\n".join(lines)
+
+
+def _extra_text(r: pd.Series) -> str:
+    """The mentions and outside-data columns of one row as text ("" when empty)."""
+    parts = []
+    if str(r.get("mentions", "") or ""):
+        agree = {"yes": "all agree", "no": "they disagree"}.get(str(r.get("mentions_agree", "")), "")
+        parts.append(f"mentions: {r['mentions']} ({agree})")
+    if str(r.get("external_status", "") or ""):
+        parts.append(f"outside data ({r['external_source']}): {r['external_value'] or 'absent'}, "
+                     f"{r['external_status']}")
+    return "; ".join(parts)
 
 
 def summarise_file(path: str | Path) -> dict[str, int]:

@@ -56,17 +56,21 @@ class Summary:
         Named tables shown after the text, already rounded for display.
     notes
         Warnings recorded while fitting; listed last.
+    preformatted
+        ``text`` is fixed-width (a table laid out in spaces): Jupyter shows it
+        in a code block instead of as prose. ``str()`` is the same either way.
     """
 
     title: str
     text: str = ""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    preformatted: bool = False
 
     def __str__(self) -> str:
         parts = [self.title]
         if self.text:
-            parts.append(_plain(self.text).strip())
+            parts.append(self.text.strip("\n") if self.preformatted else _plain(self.text).strip())
         for name, tab in self.tables.items():
             parts.append("")
             parts.append(name)
@@ -78,7 +82,8 @@ class Summary:
         return "\n".join(parts)
 
     def _repr_markdown_(self) -> str:
-        md = [f"### {self.title}", "", self.text.strip()]
+        body = f"```\n{self.text.strip(chr(10))}\n```" if self.preformatted else self.text.strip()
+        md = [f"### {self.title}", "", body]
         for name, tab in self.tables.items():
             md += ["", f"**{name}**", "", _markdown_table(tab)]
         if self.notes:

@@ -50,7 +50,7 @@ def test_classify_bounds_and_text():
     assert classify("no change", "CP -> CLA").status == "discrepancy"
     assert classify("12", None).status == "not_reproducible"
     assert classify("12", float("nan")).status == "not_reproducible"
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="'twelve' is not a number"):
         classify("12", "twelve")
 
 
@@ -107,7 +107,7 @@ def test_strict_and_lenient_unknown_figures():
 
 def test_not_reproducible_needs_reason():
     rep = Reproduction(_stated())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs its reason"):
         rep.not_reproducible("d", "")
     rep.not_reproducible("d", "inputs missing")
     assert rep.status("d") == "not_reproducible"
@@ -128,3 +128,69 @@ def test_write_and_text(tmp_path):
 def test_from_folder_without_stated_figures(tmp_path):
     rep = Reproduction.from_folder(tmp_path)
     assert rep.table().empty
+
+
+# --------------------------------------------------------------------------- status rules (docs/conventions.md)
+
+
+def test_a_figure_recomputed_from_itself_is_circular():
+    rep = Reproduction(_stated())
+    rep.check("a", 4714.0, uses=["a"], note="unit cost 4714 / 12 back-solved, then x 12")
+    row = rep.table().set_index("figure_id").loc["a"]
+    assert row["status"] == "not_reproducible"
+    assert row["note"].startswith("circular: unit cost")
+    with pytest.raises(ValueError, match="say how the figure was derived"):
+        rep.circular("a", "")
+
+
+def test_mentions_are_columns_not_a_status():
+    rep = Reproduction(_stated())
+    rep.mentions("c", [1.6, "1.6", 1.6])
+    rep.mentions("a", [4714, 4741])
+    rep.not_reproducible("c", "an input stated three times")
+    t = rep.table().set_index("figure_id")
+    assert (t.loc["c", "mentions"], t.loc["c", "mentions_agree"], t.loc["c", "status"]) == ("3", "yes", "not_reproducible")
+    assert (t.loc["a", "mentions"], t.loc["a", "mentions_agree"]) == ("2", "no")
+    assert "mentions: 3 (all agree)" in rep.to_text()
+
+
+def test_outside_data_do_not_change_the_status():
+    rep = Reproduction(_stated())
+    rep.check("c", 1.64)
+    rep.external("c", 1.9, "DfE", classify("1.6", 1.9).status)
+    t = rep.table().set_index("figure_id")
+    assert t.loc["c", "status"] == "rounding"
+    assert (t.loc["c", "external_value"], t.loc["c", "external_status"]) == ("1.9", "discrepancy")
+    with pytest.raises(ValueError, match="external status 'close'"):
+        rep.external("c", 1.9, "DfE", "close")
+
+
+def test_problems_find_shared_reasons_and_silent_bounds():
+    rep = Reproduction(_stated())
+    rep.not_reproducible("a", "stated once")
+    rep.not_reproducible("c", "stated once")
+    assert any("share one reason" in p for p in rep.problems())
+    rep.not_reproducible("c", "stated once", locate=True)
+    assert sorted(rep.problems()) == [f"b: never checked ({report.NO_ATTEMPT})", f"d: never checked ({report.NO_ATTEMPT})"]
+    assert rep.table().set_index("figure_id").loc["c", "note"] == "stated once (C)"
+
+
+def test_bound_checks_say_so():
+    rep = Reproduction(_stated())
+    rep.check("b", 170)
+    row = rep.table().set_index("figure_id").loc["b"]
+    assert row["status"] == "exact" and "bound" in row["note"]
+
+
+def test_reproduction_is_a_result():
+    rep = Reproduction(_stated())
+    rep.check("c", 1.64)
+    s = str(rep.summary())
+    assert s.splitlines()[0] == "Reproduction: 4 stated figures"
+    assert "1 rounding" in s
+    fig = rep.plot()
+    ax = fig.axes[0]
+    assert ax.get_xlim()[0] == 0 and len(ax.patches) == 4
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -7,8 +7,10 @@ one clear line rather than a numpy traceback.
 
 from __future__ import annotations
 
+from evalkit.errors import InputDataError
 
-class CBAError(ValueError):
+
+class CBAError(InputDataError):
     """Base class for bad input to the cost-benefit engine."""
 
 

@@ -45,6 +45,7 @@ from evalkit.cba.errors import (
     UnknownPayerError,
 )
 from evalkit.cba.params import Parameters
+from evalkit.results import Result, Summary
 
 KINDS = ("benefit", "disbenefit", "cost")
 #: Payers known by default. Pass ``payers=`` to :class:`CBAModel` to use others.
@@ -554,15 +555,47 @@ def _metrics(model: CBAModel, a: Mapping[str, Any], payer: str | None = None) ->
     }
 
 
-def money_axis(ax: Any, which: str = "y") -> None:
-    """Format an axis in pounds with thousands separators (no scientific offset)."""
-    from matplotlib.ticker import FuncFormatter
+def money_label(x: float, scale: float) -> str:
+    """``x`` pounds as compact text at ``scale`` (1, 1e3 or 1e6): "£1.5m", "-£250k", "£900".
 
-    fmt = FuncFormatter(lambda x, _pos: f"{x:,.0f}")
-    (ax.yaxis if which == "y" else ax.xaxis).set_major_formatter(fmt)
+    Examples
+    --------
+    >>> money_label(-1_750_000, 1e6), money_label(250_000, 1e3), money_label(900, 1)
+    ('-£1.75m', '£250k', '£900')
+    """
+    sign = "-" if x < 0 else ""
+    v = abs(x) / scale
+    if scale >= 1e6:
+        txt = f"{v:,.2f}".rstrip("0").rstrip(".")
+        return f"{sign}£{txt}m"
+    if scale >= 1e3:
+        return f"{sign}£{v:,.0f}k"
+    return f"{sign}£{v:,.0f}"
 
 
-class CBAResult:
+def money_axis(ax: Any, which: str = "y", nbins: int = 5) -> None:
+    """Format an axis in compact pounds (£k or £m), with few enough ticks that the labels never overprint."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    lo, hi = ax.get_ylim() if which == "y" else ax.get_xlim()
+    big = max(abs(lo), abs(hi))
+    scale = 1e6 if big >= 1e6 else (1e3 if big >= 1e4 else 1.0)
+    axis.set_major_locator(MaxNLocator(nbins=nbins))
+    axis.set_major_formatter(FuncFormatter(lambda x, _pos: money_label(x, scale)))
+
+
+#: Human names of the metrics, with units.
+METRIC_LABELS = {"npv": "Net present value (£)", "bcr": "Benefit-cost ratio", "roi": "Return on investment"}
+
+
+def metric_label(metric: str, payer: str | None = None) -> str:
+    """The axis label of a metric, for one payer or all."""
+    who = f", {payer.replace('_', ' ')}" if payer else ", all payers"
+    return METRIC_LABELS.get(metric, metric) + who
+
+
+class CBAResult(Result):
     """The result of :meth:`CBAModel.evaluate`.
 
     Attributes
@@ -585,6 +618,7 @@ class CBAResult:
     """
 
     def __init__(self, model: CBAModel, arrays: Mapping[str, Any], values: Mapping[str, Any]):
+        self.notes: list[str] = []
         self.model = model
         self._a = arrays
         self.values = {k: float(np.asarray(v).ravel()[0]) for k, v in values.items()}
@@ -682,7 +716,20 @@ class CBAResult:
         out["payback_year"] = pd.array(out["payback_year"].tolist(), dtype="Int64")
         return out
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
+        """Settings, lines and totals by payer; ``str()`` is fixed-width text, stable for nbval."""
+        lines = self._text().split("\n")
+        return Summary(lines[0], "\n".join(lines[1:]), notes=list(self.notes), preformatted=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per stream (:attr:`lines`)."""
+        return self.lines
+
+    def plot(self, ax: Any = None) -> Any:
+        """The waterfall of present values (:meth:`waterfall`)."""
+        return self.waterfall(ax=ax)
+
+    def _text(self) -> str:
         """Plain fixed-width text: settings, lines, and totals by payer (stable for nbval)."""
         m = self.model
         dr = m.discount_rate
@@ -751,9 +798,20 @@ class CBAResult:
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels, rotation=25, ha="right")
-        ax.set_ylabel("Present value (GBP)")
+        ax.set_ylabel("Present value (£)")
+        # room above the tallest bar and its label, so nothing is cut off or touches the title
+        tops = [0.0, total]
+        run = 0.0
+        for r in lines.itertuples():
+            run += r.pv
+            tops.append(run)
+            tops.append(run - r.pv)
+        lo, hi = min(tops), max(tops)
+        span = (hi - lo) or 1.0
+        ax.set_ylim(lo - 0.12 * span, hi + 0.18 * span)
         money_axis(ax, "y")
-        ax.legend(handles=[Patch(color=colours[p], label=p) for p in payers] + [Patch(color="0.35", label="net")],
-                  title="payer", fontsize=8, loc="best")
-        ax.set_title(title or "Present value by outcome and payer")
+        ax.legend(handles=[Patch(color=colours[p], label=p.replace("_", " ")) for p in payers]
+                  + [Patch(color="0.35", label="net")],
+                  title="payer", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        ax.set_title(title or "Present value by outcome and payer", pad=12)
         return ax

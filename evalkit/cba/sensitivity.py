@@ -9,7 +9,7 @@ Ranges and distributions come from the parameters' ``low``/``high``/
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,8 +17,9 @@ import pandas as pd
 from scipy import optimize
 
 from evalkit.cba.errors import CBAError, UnknownParameterError
-from evalkit.cba.model import METRICS, CBAModel, _metrics, money_axis
+from evalkit.cba.model import METRICS, CBAModel, _metrics, metric_label, money_axis
 from evalkit.cba.params import Parameters
+from evalkit.results import Result, Summary
 
 
 def _fmt(x: float) -> str:
@@ -35,7 +36,7 @@ def _check_metric(metric: str) -> None:
 
 
 @dataclass
-class SensitivityResult:
+class SensitivityResult(Result):
     """Result of :func:`one_way_sensitivity`.
 
     Attributes
@@ -52,6 +53,20 @@ class SensitivityResult:
     base_metric: float
     metric: str
     payer: str | None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> Summary:
+        """The table as fixed-width text (``str()`` equals :meth:`to_text`)."""
+        lines = self.to_text().split("\n")
+        return Summary(lines[0], "\n".join(lines[1:]), notes=list(self.notes), preformatted=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per parameter."""
+        return self.table
+
+    def plot(self, ax: Any = None) -> Any:
+        """The tornado (:meth:`tornado`)."""
+        return self.tornado(ax=ax)
 
     def to_text(self) -> str:
         """Fixed-width text of the table (stable for nbval)."""
@@ -71,8 +86,12 @@ class SensitivityResult:
             )
         return "\n".join(out)
 
-    def tornado(self, ax: Any = None, *, title: str | None = None, top: int | None = None) -> Any:
-        """Tornado plot: for each parameter, the metric at its low and high value around the base."""
+    def tornado(self, ax: Any = None, *, title: str | None = None, top: int | None = None,
+                labels: Mapping[str, str] | None = None) -> Any:
+        """Tornado plot: for each parameter, the metric at its low and high value around the base.
+
+        ``labels`` maps parameter names to human labels with units (default: the name in words).
+        """
         import matplotlib.pyplot as plt
         import seaborn as sns
 
@@ -86,16 +105,18 @@ class SensitivityResult:
             ax.barh(i, r.metric_low - base, left=base, color=c_low, edgecolor="black", linewidth=0.5)
             ax.barh(i, r.metric_high - base, left=base, color=c_high, edgecolor="black", linewidth=0.5)
         ax.set_yticks(range(len(t)))
-        ax.set_yticklabels([f"{r.parameter} [{_fmt(r.low)} to {_fmt(r.high)}]" for r in t.itertuples()])
+        names = dict(labels or {})
+        ax.set_yticklabels([f"{names.get(r.parameter, r.parameter.replace('_', ' '))} "
+                            f"[{_fmt(r.low)} to {_fmt(r.high)}]" for r in t.itertuples()])
         ax.axvline(base, color="black", linewidth=1)
         ax.axvline(0, color="0.5", linewidth=0.8, linestyle="--")
-        ax.set_xlabel(f"{self.metric}" + (f" ({self.payer})" if self.payer else " (all payers)"))
+        ax.set_xlabel(metric_label(self.metric, self.payer))
         if self.metric not in ("bcr", "roi"):
-            money_axis(ax, "x")
+            money_axis(ax, "x", nbins=4)
         from matplotlib.patches import Patch
 
         ax.legend(handles=[Patch(color=c_low, label="parameter at low"), Patch(color=c_high, label="parameter at high")],
-                  fontsize=8, loc="best")
+                  fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         ax.set_title(title or "One-way sensitivity (tornado)")
         return ax
 
@@ -161,7 +182,7 @@ def one_way_sensitivity(
 
 
 @dataclass
-class BreakEvenResult:
+class BreakEvenResult(Result):
     """Result of :func:`break_even`: the value of one parameter at which the metric hits the target."""
 
     parameter: str
@@ -173,6 +194,31 @@ class BreakEvenResult:
     linear: bool
     feasible: bool
     note: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> Summary:
+        """One line: where the metric reaches its target (``str()`` of the result)."""
+        return Summary(f"Break-even of {self.parameter}", self._line(), notes=list(self.notes))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: parameter, break-even value, central value, feasibility."""
+        return pd.DataFrame([{"parameter": self.parameter, "break_even": self.value, "central": self.base_value,
+                              "metric": self.metric, "target": self.target, "payer": self.payer,
+                              "feasible": self.feasible}])
+
+    def plot(self, ax: Any = None) -> Any:
+        """The central value and the break-even value on one axis."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 1.6))
+        ax.axvline(self.base_value, color="black", label="central value")
+        if self.value is not None:
+            ax.axvline(self.value, color="red", linestyle="--", label="break-even")
+        ax.set_yticks([])
+        ax.set_xlabel(self.parameter.replace("_", " "))
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        return ax
 
     @property
     def ratio(self) -> float | None:
@@ -182,6 +228,9 @@ class BreakEvenResult:
         return self.value / self.base_value
 
     def __str__(self) -> str:
+        return self._line()
+
+    def _line(self) -> str:
         who = f" for {self.payer}" if self.payer else ""
         if self.value is None:
             return f"{self.parameter}: no break-even ({self.metric}{who} = {self.target:g}); {self.note}"
@@ -305,7 +354,7 @@ def _draw(rng: np.random.Generator, dist: str, low: float, mode: float, high: fl
 
 
 @dataclass
-class MonteCarloResult:
+class MonteCarloResult(Result):
     """Result of :func:`monte_carlo`.
 
     Attributes
@@ -325,6 +374,7 @@ class MonteCarloResult:
     payer: str | None
     seed: int
     base_metric: float
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -351,18 +401,24 @@ class MonteCarloResult:
         lo, hi = np.quantile(self.values, [a, 1 - a])
         return float(lo), float(hi)
 
-    def summary(self, level: float = 0.9) -> str:
-        """Plain text: seed, draws, mean, median, interval, P(metric > 0)."""
+    def to_frame(self) -> pd.DataFrame:
+        """The draws of the metric by payer (``total`` included)."""
+        return self.by_payer
+
+    def summary(self, level: float = 0.9) -> Summary:
+        """Seed, draws, mean, median, interval, P(metric > 0); ``str()`` is stable plain text."""
         lo, hi = self.interval(level)
         who = f" for {self.payer}" if self.payer else " (all payers)"
-        return "\n".join(
-            [
-                f"Monte Carlo of {self.metric}{who}: {self.n} draws, seed {self.seed}",
+        return Summary(
+            f"Monte Carlo of {self.metric}{who}: {self.n} draws, seed {self.seed}",
+            "\n".join([
                 f"varied: {', '.join(self.draws.columns)}",
                 f"central value {self.base_metric:,.0f}; mean {self.mean:,.0f}; median {self.median:,.0f}",
                 f"{int(round(level * 100))}% interval {lo:,.0f} to {hi:,.0f}",
                 f"P({self.metric} > 0) = {self.prob_positive:.3f}",
-            ]
+            ]),
+            notes=list(self.notes),
+            preformatted=True,
         )
 
     def plot(self, ax: Any = None, *, level: float = 0.9, title: str | None = None, by_payer: bool = False) -> Any:
@@ -374,20 +430,29 @@ class MonteCarloResult:
             _, ax = plt.subplots(figsize=(8, 4))
         if by_payer:
             long = self.by_payer.melt(var_name="payer", value_name="npv")
-            sns.histplot(long, x="npv", hue="payer", bins=60, element="step", stat="density", ax=ax)
-            ax.set_xlabel("NPV (GBP)")
+            sns.histplot(long, x="npv", hue="payer", bins=60, element="step", stat="probability", ax=ax)
+            ax.set_xlabel("Net present value (£), by payer")
+            leg = ax.get_legend()
+            if leg is not None:
+                leg.set_bbox_to_anchor((1.01, 1.0))
+                leg.set_loc("upper left")
+                leg.set_frame_on(False)
         else:
-            sns.histplot(self.values, bins=60, stat="density", ax=ax, color=sns.color_palette("colorblind")[0])
+            sns.histplot(self.values, bins=60, stat="probability", ax=ax, color=sns.color_palette("colorblind")[0])
             lo, hi = self.interval(level)
             for x in (lo, hi):
                 ax.axvline(x, color="black", linestyle="--", linewidth=1)
             ax.axvline(self.base_metric, color="red", linewidth=1.2, label="central")
             ax.axvspan(lo, hi, color="0.85", zorder=0, label=f"{int(round(level * 100))}% interval")
-            ax.legend(fontsize=8)
-            ax.set_xlabel(f"{self.metric}" + (f" ({self.payer})" if self.payer else " (all payers)"))
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+            ax.set_xlabel(metric_label(self.metric, self.payer))
         ax.axvline(0, color="0.4", linewidth=0.8)
         if self.metric not in ("bcr", "roi") or by_payer:
-            money_axis(ax, "x")
+            money_axis(ax, "x", nbins=5)
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=1))
+        ax.set_ylabel("Share of draws")
         ax.set_title(title or f"Monte Carlo distribution ({self.n} draws, seed {self.seed})")
         return ax
 

@@ -22,7 +22,7 @@ Tables
 
 The controlled vocabularies (:data:`DIRECTIONS`, :data:`DOMAINS`,
 :data:`VALENCES`, ...) live here so that the schemas and
-:mod:`evalkit.evidence` share one definition.
+:mod:`evalkit.studies.innovation.evidence` share one definition.
 """
 
 from __future__ import annotations
@@ -455,3 +455,31 @@ def _innovation_coding(folder: Path, tables: dict[str, pd.DataFrame]) -> list[Pr
         tables.get("innovation_quality_ratings"),
         where=Path(folder).name,
     )
+
+# --------------------------------------------------------------------------- printed lists
+
+innovation_lists = register(
+    TableSpec(
+        name="innovation_lists",
+        source="003_learning_from_innovation",
+        description=(
+            "Items of the lists whose length a project description states in words ('It is composed of four "
+            "programmes 1) ... 4) ...'); list_id is the stated figure the list's length checks"
+        ),
+        unique=["list_id", "item_no"],
+        schema=pa.DataFrameSchema(
+            {
+                "list_id": pa.Column(str, description="The stated figure (figure_id) whose list this is"),
+                "item_no": pa.Column(int, pa.Check.ge(1), description="Position in the list"),
+                "item": pa.Column(str, description="The item, shortened"),
+                "section": pa.Column(str, required=False, nullable=True, description="Project summary"),
+                **_prov(),
+                "verbatim": pa.Column(str, description="The item as printed"),
+            },
+            coerce=True,
+            strict=False,
+        ),
+        example={"list_id": "p05_programmes", "item_no": 1, "item": "embedding a Signs of Safety model",
+                 "seed_lines": "624", "verbatim": "1) embedding a Signs of Safety Model"},
+    )
+)

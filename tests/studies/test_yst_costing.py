@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from evalkit import costing
-from evalkit.costing import CostingError
+from evalkit.studies.yst import costing
+from evalkit.studies.yst.costing import CostingError
 
 
 def _cases():
@@ -71,7 +71,7 @@ def test_case_rates_median_and_pooled():
     case3 = r.set_index("case_id").loc[3]
     assert case3["rate_gap_pct"] == pytest.approx(100 * (2680 / 105 - 1615 / 70) / (1615 / 70))
     assert case3["hours_at_reference"] == pytest.approx(2680 / (1615 / 70))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="method must be 'median' or 'pooled', not 'mean'"):
         costing.reference_rate(_cases(), method="mean")
 
 

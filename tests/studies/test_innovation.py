@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import evidence as ev
 from evalkit import paths, schemas
 from evalkit.report import Reproduction
 from evalkit.schemas.innovation import derive_valence
+from evalkit.studies.innovation import evidence as ev
 
 DATA = paths.RAW / "003_learning_from_innovation"
 TEMPLATE = ev.RATINGS_TEMPLATE

@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import optimize
 
 from evalkit import cba
+from evalkit.errors import InputDataError
 from evalkit.la_panel import NATIONAL_FILE, load_cla_national  # noqa: F401 - re-exported
 
 #: Payer of every stream: the report's investment is the council's, and it does not
@@ -61,7 +62,7 @@ EXTERNAL_FIGURES = (
 
 
 
-class BusinessCaseError(ValueError):
+class BusinessCaseError(InputDataError):
     """Bad input to the business-case model: names the argument and the rule it breaks."""
 
 
@@ -346,9 +347,9 @@ def plot_overspend(paths: pd.DataFrame, total: float, revenue_total: float, capi
         a0.plot(range(1, len(vals) + 1), vals, marker="o", label=f"{r['path']} (sum {r['sum']:.2f})")
     a0.set_xticks(range(1, len(paths["values"].iloc[0].split(", ")) + 1))
     a0.set_xlabel("Year of the path (1 = the first)")
-    a0.set_ylabel("Overspend, GBP million")
+    a0.set_ylabel("Overspend (£m)")
     a0.set_title(f"Overspend paths; stated total {total:g}")
-    a0.legend(fontsize=7)
+    a0.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     linear = float(paths.loc[paths["path"] == "linear from start", "sum"].iloc[0])
     bars = pd.Series({"cumulative overspend\n(stated)": total, "linear path\noverspend": linear,
                       "revenue\ninvestment": revenue_total, "revenue +\ncapital": revenue_total + capital})
@@ -357,7 +358,7 @@ def plot_overspend(paths: pd.DataFrame, total: float, revenue_total: float, capi
     a1.set_xticklabels(bars.index, fontsize=8)
     for i, v in enumerate(bars):
         a1.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=9)
-    a1.set_ylabel("GBP million over the period")
+    a1.set_ylabel("£m over the period")
     a1.set_title("Council framing: investment against the overspend")
     return ax
 
@@ -528,9 +529,9 @@ def plot_cla(check: CLACheck, stated: pd.DataFrame | None = None, ax: Any = None
             a0.annotate(f"report: {r['value']:.0f} ({r['period_start']})", (x, r["value"]),
                         textcoords="offset points", xytext=(8, -4), fontsize=8, ha="left")
     a0.set_xlabel("Year ending 31 March")
-    a0.set_ylabel("Children looked after")
+    a0.set_ylabel("Children looked after at 31 March (number)")
     a0.set_title(f"{check.la_name}: published counts vs the report")
-    a0.legend(fontsize=8, loc="upper left")
+    a0.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.2), frameon=False)
     for i, (level, label) in enumerate((("la", check.la_name), ("region", check.region), ("england", "England"))):
         s = check.series.loc[check.series["level"] == level]
         a1.plot(s["year"], s["index"], marker="o", color=colours[i], label=f"{label} (DfE)")
@@ -546,9 +547,9 @@ def plot_cla(check: CLACheck, stated: pd.DataFrame | None = None, ax: Any = None
     a1.axvline(check.end_year + 0.5, color="0.6", linestyle=":", linewidth=1)
     a1.axhline(100, color="0.6", linewidth=0.8)
     a1.set_xlabel("Year ending 31 March (dotted line: September 2016)")
-    a1.set_ylabel(f"Index, {check.base_year} = 100")
+    a1.set_ylabel(f"Children looked after (index, 31 March {check.base_year} = 100)")
     a1.set_title("Increase since 2011/12: published vs the report")
-    a1.legend(fontsize=8, loc="upper left")
+    a1.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
 
 
@@ -1151,9 +1152,9 @@ class BusinessCase:
         ax.axhline(self.a.baseline_spend / 1e6, color="0.5", linestyle=":", label="2016/17 spend")  # type: ignore[operator]
         ax.set_xticks(x)
         ax.set_xticklabels(s["fin_year"])
-        ax.set_ylabel("GBP million a year (2016/17 prices)")
+        ax.set_ylabel("£m a year (2016/17 prices)")
         ax.set_title("Do nothing vs invest")
-        ax.legend(fontsize=8, loc="lower left")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         return ax
 
     def plot_break_even(self, ax: Any = None, max_diverted: float | None = None) -> Any:
@@ -1178,34 +1179,41 @@ class BusinessCase:
         ax.axhline(0, color="black", linewidth=0.8)
         ax.axvline(self.a.diverted_per_year, color="red", linewidth=0.8, label="central assumption")
         ax.set_xlabel("Young people diverted from out-of-county placements a year (full strength)")
-        ax.set_ylabel(f"Net saving over {self.a.horizon} years (GBP million)")
+        ax.set_ylabel(f"Net saving over {self.a.horizon} years (£m)")
         ax.set_title("Break-even")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         return ax
 
 
+#: Human labels, with units, of the projection's parameters (tornado rows).
+LABELS = {
+    "ooc_unit_cost": "Out-of-county placement cost a year (£)",
+    "diverted_per_year": "Young people diverted a year (full strength)",
+    "ramp_up_years": "Years to full strength",
+    "start_year": "First year diverting (0 = 2017/18)",
+    "foster_unit_cost": "Extra cost per foster placement a year (£)",
+    "revenue_later_years": "Revenue investment a year after 2017/18 (£)",
+    "unit_cost_growth": "Real growth of the out-of-county cost a year (share)",
+    "home_support_unit_cost": "Extra cost per young person supported at home a year (£)",
+    "revenue_first_year": "Revenue investment in 2017/18 (£)",
+    "capital": "Capital investment (£)",
+    "share_foster": "Share of diverted young people fostered",
+    "share_home": "Share of diverted young people supported at home",
+}
+
+
 def plot_tornado(result: cba.SensitivityResult, ax: Any = None, title: str | None = None) -> Any:
-    """:meth:`evalkit.cba.SensitivityResult.tornado` with the NPV axis in GBP millions."""
+    """:meth:`evalkit.cba.SensitivityResult.tornado` with human labels (compact £ ticks that never overprint)."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 0.45 * len(result.table) + 1.8))
-    result.tornado(ax=ax, title=title)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:.1f}"))
-    ax.set_xlabel("NPV, GBP million")
-    return ax
+    return result.tornado(ax=ax, title=title, labels=LABELS)
 
 
 def plot_monte_carlo(result: cba.MonteCarloResult, ax: Any = None, title: str | None = None) -> Any:
-    """:meth:`evalkit.cba.MonteCarloResult.plot` with the NPV axis in GBP millions."""
-    from matplotlib.ticker import FuncFormatter
-
-    ax = result.plot(ax=ax, title=title)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:.1f}"))
-    ax.set_xlabel("NPV, GBP million")
-    ax.set_yticks([])
-    return ax
+    """:meth:`evalkit.cba.MonteCarloResult.plot` (£ axis; the y axis is the share of draws, not a density)."""
+    return result.plot(ax=ax, title=title)
 
 
 def with_assumptions(bc: BusinessCase, **changes: Any) -> BusinessCase:
@@ -1315,20 +1323,21 @@ def _reproduce_finance(rep: Any, fin: pd.DataFrame, m: Mapping[str, Mentions]) -
 
 
 def _mention_check(rep: Any, figure_id: str, mention: Mentions, why_input: str) -> None:
-    """Record an input figure stated several times: its mentions against one another.
+    """Record an input figure: ``not_reproducible``, with its mentions in their own columns.
 
-    Agreement is recorded as ``exact`` with a note saying that it is agreement
-    between mentions, not a recomputation; a disagreeing mention is recorded as
-    the reproduced value, so the figure shows as a discrepancy.
+    Agreement between repeated mentions is not a recomputation (docs/conventions.md, status rules):
+    the figure stays ``not_reproducible`` and ``mentions`` / ``mentions_agree`` say how often it
+    is stated and whether the statements agree.
     """
+    rep.mentions(figure_id, list(mention.values))
     if mention.n < 2:
-        rep.not_reproducible(figure_id, f"an input stated once; {why_input}")
+        rep.not_reproducible(figure_id, f"an input stated once; {why_input}", locate=True)
         return
-    first = mention.values[0]
-    other = next((v for v in mention.values[1:] if v != first), first)
-    rep.check(figure_id, other,
-              note=f"an input: {mention.describe()} (agreement of mentions, not a recomputation); {why_input}",
-              reason="the document's mentions of this figure disagree")
+    agree = len(set(mention.values)) == 1
+    rep.not_reproducible(
+        figure_id,
+        f"an input: {mention.describe()}; {why_input}" + ("" if agree else "; the mentions disagree"),
+    )
 
 
 def _reproduce_cic(rep: Any, cic: pd.DataFrame | None, cla: CLACheck | None, cla_reason: str) -> None:
@@ -1348,62 +1357,58 @@ def _reproduce_cic(rep: Any, cic: pd.DataFrame | None, cla: CLACheck | None, cla
         )
     else:
         rep.not_reproducible("cic_increase_pct", "fewer than two counts in glos_iis_children_in_care.csv")
+    _document_only(rep)
     if cla is None:
         why = cla_reason or "the DfE data in ../shared/external are not present"
         for fid in EXTERNAL_FIGURES:
-            rep.not_reproducible(fid, f"an external cross-check that could not run: {why}")
+            rep.external(fid, None, f"DfE children looked after: {why}", "not_available")
         return
+    from evalkit import report
+
     v = cla.values
     b, e = cla.base_year, cla.end_year
-    areas = set(cic["area"])
-    if cla.la_name in areas:
-        rep.check(
-            "cic_2011_12", v["la_base"],
-            note=f"DfE count at 31 March {b} (end of 2011/12), {cla.la_name}",
-            reason=(f"the report does not say when in 2011/12 its count was taken; DfE's 31 March {b - 1} count "
-                    "was " + f"{_series(cla.series.loc[cla.series['level'] == 'la'], b - 1):.0f}; a local "
-                    "management-information figure or a different definition (e.g. short breaks) would also differ"),
-        )
-        sep = cic.loc[(cic["area"] == cla.la_name) & (cic["measure"] == "count")].sort_values("period_start")
-        where = ""
-        if len(sep):
-            x = float(sep["value"].iloc[-1])
-            lo, hi = sorted((v["la_end"], v["la_next"]))
-            pos = "above both" if x > hi else ("below both" if x < lo else "between them")
-            where = f"; the report's {x:.0f} for {sep['period_start'].iloc[-1]} is {pos}"
-        rep.not_reproducible(
-            "cic_sep_2016",
-            f"DfE publishes 31 March counts only; {cla.la_name} had {v['la_end']:.0f} at 31 March {e} and "
-            f"{v['la_next']:.0f} at 31 March {e + 1}{where}",
-        )
+    src = f"DfE children looked after, 31 March {b} to {e} ({cla.la_name}, {cla.region}, England)"
+
+    def ext(fid: str, value: float) -> None:
+        if rep.wants(fid):
+            comparator = rep.stated.loc[fid].get("comparator", "=")
+            comparator = "=" if pd.isna(comparator) else str(comparator)
+            verdict = report.classify(rep.stated.loc[fid, "reported"], round(value, 6), comparator)
+            rep.external(fid, round(value, 6), src, verdict.status)
+
+    if cla.la_name in set(cic["area"]):
+        ext("cic_2011_12", v["la_base"])
+        rep.external("cic_sep_2016", None,
+                     f"DfE counts at 31 March only: {v['la_end']:.0f} ({e}) and {v['la_next']:.0f} ({e + 1}); "
+                     "no September count to compare", "not_available")
     else:
         for fid in ("cic_2011_12", "cic_sep_2016"):
-            rep.not_reproducible(fid, f"the data folder's counts are not for {cla.la_name} (areas: {sorted(areas)}); "
-                                      "set la_name to the authority the document describes")
-    rep.check(
-        "england_increase_pct", round(v["england_change"], 6),
-        note=f"DfE England, 31 March {b} ({v['england_base']:.0f}) to {e} ({v['england_end']:.0f})",
-        reason="a different end date",
-    )
-    if cla.region in areas:
-        rep.check(
-            "south_west_increase_pct", round(v["region_change"], 6),
-            note=(f"DfE {cla.region}, 31 March {b} ({v['region_base']:.0f}) to {e} ({v['region_end']:.0f}); "
-                  f"to {e + 1}: {v['region_change_to_next']:+.1f}%"),
-            reason=(f"the stated rise is nearest the rise from 31 March {b - 1} ({v['region_change_from_prev']:.1f}%), "
-                    "so the report may have used the start of 2011/12 (or rates, or a later end date); its source "
-                    "footnote is lost from the extraction"),
-        )
-    else:
-        rep.not_reproducible("south_west_increase_pct", f"the data folder states no increase for {cla.region}, "
-                                                       f"the region of {cla.la_name}")
-    rep.check(
-        "some_councils_doubled", round(v["max_la_change"], 6),
-        note=(f"largest rise of any LA, 31 March {b} to {e}: {v['max_la']}; by 31 March {e + 1} "
-              f"{v['n_doubled_next']} LAs had doubled ({v['max_la_next']} {v['max_la_change_next']:+.1f}%)"),
-        reason=(f"no LA doubled between 31 March {b} and {e} in DfE's counts; councils did double by "
-                f"31 March {e + 1}, so the report may count to a later date or use other data"),
-    )
+            rep.external(fid, None, f"the data folder's counts are not for {cla.la_name} (areas: "
+                                    f"{sorted(set(cic['area']))}); set la_name to the authority the document describes",
+                         "not_available")
+    ext("england_increase_pct", v["england_change"])
+    ext("south_west_increase_pct", v["region_change"])
+    ext("some_councils_doubled", v["max_la_change"])
+
+
+#: What the document alone says of the figures DfE's series can cross-check (the status is the document's).
+DOCUMENT_ONLY = {
+    "cic_2011_12": "an input: the start count, stated once (l.60) with no date within 2011/12; DfE's 31 March "
+                   "count is in the outside-data columns",
+    "cic_sep_2016": "an input: the end count (l.61), a mid-year figure; DfE publishes 31 March counts only, "
+                    "shown in the outside-data columns",
+    "england_increase_pct": "the document gives no national counts to recompute England's 5% from (l.61-62); "
+                            "DfE's rise is in the outside-data columns",
+    "south_west_increase_pct": "the document gives no regional counts to recompute the South West's 10% from "
+                               "(l.62-63); DfE's rise is in the outside-data columns",
+    "some_councils_doubled": "the councils are not named (l.63-64), so 'double' cannot be recomputed from the "
+                             "document; DfE's largest LA rise is in the outside-data columns",
+}
+
+
+def _document_only(rep: Any) -> None:
+    for fid, why in DOCUMENT_ONLY.items():
+        rep.not_reproducible(fid, why)
 
 
 def _reproduce_other(rep: Any, tables: Mapping[str, pd.DataFrame]) -> None:
@@ -1414,7 +1419,7 @@ def _reproduce_other(rep: Any, tables: Mapping[str, pd.DataFrame]) -> None:
     for fid, measure in where.items():
         at = f" at l.{str(lines[measure]).replace(';', ', ')}" if measure in lines.index else ""
         rep.not_reproducible(fid, f"an input stated in the same words{at}; nothing else in the document to "
-                                  "recompute it from")
+                                  "recompute it from", locate=True)
     no_data = "the report gives no counts or child-level data behind it"
     rep.not_reproducible("cohort_share_placement_budget",
                          "the children-in-care placement budget is not stated; the 41% cannot be recomputed "
@@ -1432,9 +1437,9 @@ def _reproduce_other(rep: Any, tables: Mapping[str, pd.DataFrame]) -> None:
     if service is not None:
         s = service.set_index("item")["value"]
         if {"childrens_homes", "residential_properties"} <= set(s.index):
-            rep.check("childrens_homes", float(s["residential_properties"]),
-                      note="the two children's homes (l.189) are the 'two properties' the capital buys (l.262)",
-                      reason="the two mentions disagree")
+            rep.mentions("childrens_homes", [float(s["childrens_homes"]), float(s["residential_properties"])])
+            rep.not_reproducible("childrens_homes", "an input: the two children's homes (l.189) are the 'two "
+                                                    "properties' the capital buys (l.262), a repeat, not a recomputation")
         rep.not_reproducible("beds_per_property", "a design figure stated once (l.263); the two homes give "
                                                   f"{s.get('residential_properties', float('nan')) * s.get('beds_per_property', float('nan')):.0f} beds")
     rep.not_reproducible("support_hours", "a design commitment (l.163-164; 207-208), not a computed figure")

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import cost_avoidance as ca
 from evalkit import paths, report, schemas
-from evalkit.cost_avoidance import CostAvoidance, CostAvoidanceError
+from evalkit.studies.ofsted import cost_avoidance as ca
+from evalkit.studies.ofsted.cost_avoidance import CostAvoidance, CostAvoidanceError
 
-from .test_business_case import verbatim_problems
+from .test_glos_iis import verbatim_problems
 
 FOLDER = paths.RAW / "004_ofsted_edging_away"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from evalkit import casestudies, schemas
+from evalkit import schemas
+from evalkit.studies.yst import casestudies
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_training_totals_with_and_without_partners(tables):
     t = casestudies.training_totals(tables["training_counts"]).set_index("measure")["persons"]
     assert t["practitioners and managers"] == 156 and t["everyone trained"] == 168
     assert casestudies.trained_in_phase(tables["training_counts"], "Implementation 2") == 150
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no training counts for phase 'Phase 9'"):
         casestudies.trained_in_phase(tables["training_counts"], "Phase 9")
 
 
@@ -40,7 +41,7 @@ def test_months_between():
 
 def test_activity_range(tables):
     assert casestudies.activity_range(tables["yst_case_activities"], "formulation meetings") == (1, 2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no case lists a count for activity"):
         casestudies.activity_range(tables["yst_case_activities"], "no such thing")
 
 

@@ -144,7 +144,7 @@ def test_horizon_truncates_and_reports():
     r = cba.CBAModel(s, horizon=2, discount_rate=0).evaluate()
     assert r.npv == pytest.approx(200)
     assert r.truncated == ["b"]
-    assert "left out" in r.summary()
+    assert "left out" in str(r.summary())
 
 
 def test_persistence_weights():
@@ -210,7 +210,7 @@ def test_uprating_without_price_year_is_refused():
     with pytest.raises(cba.PriceYearError, match="'u' is a unit cost with no price_year"):
         p.uprate(2020, idx)
     m = cba.CBAModel([cba.Stream("b", 1, "u", "police")], price_year=2020, index=idx)
-    with pytest.raises(cba.PriceYearError):
+    with pytest.raises(cba.PriceYearError, match="cannot be uprated to 2020 prices"):
         m.evaluate(p)
     p2 = cba.Parameters([cba.Parameter("u", 50.0, kind="unit_cost", price_year=2010)])
     with pytest.raises(cba.PriceYearError, match="no level for 2010"):
@@ -234,13 +234,13 @@ def test_rate_outside_unit_interval_is_refused(field):
 
 
 def test_other_rate_errors():
-    with pytest.raises(cba.RateError):
+    with pytest.raises(cba.RateError, match="parameter 'dw': value 1.5 is a rate"):
         cba.Parameter("dw", 1.5, kind="rate")
-    with pytest.raises(cba.RateError):
+    with pytest.raises(cba.RateError, match=r"deadweight = 2.0 is outside \[0, 1\]"):
         cba.CBAModel([cba.Stream("b", 1, 100, "police")], deadweight=2)
-    with pytest.raises(cba.RateError):
+    with pytest.raises(cba.RateError, match="discount_rate 1.5 must lie in"):
         cba.CBAModel([cba.Stream("b", 1, 100, "police")], discount_rate=1.5)
-    with pytest.raises(cba.ConfidenceGradeError):
+    with pytest.raises(cba.ConfidenceGradeError, match="confidence grade 7 is not in the optimism-bias table"):
         cba.CBAModel([cba.Stream("b", 1, 100, "police", confidence=7)]).evaluate()
 
 
@@ -319,9 +319,23 @@ def test_plots_return_axes():
 
     model, params = _model(deadweight="dw")
     r = model.evaluate(params)
-    assert r.waterfall() is not None
-    assert cba.one_way_sensitivity(model, params).tornado() is not None
-    assert cba.monte_carlo(model, params, n=200, seed=1).plot() is not None
+    ax = r.waterfall()
+    assert len(ax.patches) == len(r.lines) + 1  # one bar per stream, then the net
+    assert ax.get_ylabel() == "Present value (£)"
+    top = max(p.get_y() + p.get_height() for p in ax.patches)
+    assert ax.get_ylim()[1] > top  # headroom: the tallest bar and its label are not cut off
+    sens = cba.one_way_sensitivity(model, params)
+    ax = sens.tornado()
+    assert len(ax.patches) == 2 * len(sens.table)
+    assert ax.get_xlabel().startswith("Net present value (£)")
+    ax.figure.canvas.draw()
+    ticks = [t for t in ax.get_xticklabels() if t.get_text()]
+    boxes = [t.get_window_extent() for t in ticks]
+    assert len(boxes) >= 2 and not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
+    ax = cba.monte_carlo(model, params, n=200, seed=1).plot()
+    assert ax.get_ylabel() == "Share of draws"
+    ax.figure.canvas.draw()
+    assert ax.xaxis.get_offset_text().get_text() == "" and ax.yaxis.get_offset_text().get_text() == ""
     plt.close("all")
 
 

@@ -28,12 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import InputDataError
+
 WEEKS_PER_YEAR = 52.0
 #: 365 / 7: the exact number of weeks in a (non-leap) year, the alternative convention.
 WEEKS_PER_YEAR_EXACT = 365 / 7
 
 
-class CostAvoidanceError(ValueError):
+class CostAvoidanceError(InputDataError):
     """Bad input to the cost-avoidance calculator or the checklist: names the argument and the rule."""
 
 
@@ -314,7 +316,7 @@ def plot_costs_vs_savings(calc: CostAvoidance, savings: pd.DataFrame, ax: Any = 
     a0.set_yticks(range(len(labels)))
     a0.set_yticklabels(labels, fontsize=8)
     a0.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"£{x / 1000:,.0f}k"))
-    a0.set_xlabel("GBP (log scale)")
+    a0.set_xlabel("£ (log scale)")
     a0.set_title("A year of residential care vs the stated savings")
     g = calc.grid()
     for i, point in enumerate(("low", "high")):
@@ -326,9 +328,9 @@ def plot_costs_vs_savings(calc: CostAvoidance, savings: pd.DataFrame, ax: Any = 
     a1.axhline(0, color="black", linewidth=0.8)
     a1.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"£{x / 1000:,.0f}k"))
     a1.set_xlabel("Weeks of residential care avoided per young person")
-    a1.set_ylabel("Net saving per young person")
+    a1.set_ylabel("Net saving per young person (£)")
     a1.set_title(f"P(care otherwise) = {calc.p_care:g}; intervention cost £{calc.intervention_cost:,.0f}")
-    a1.legend(fontsize=8)
+    a1.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
 
 
@@ -419,7 +421,7 @@ def plot_sample(sample: pd.DataFrame, case_studies: pd.DataFrame | None = None, 
     sns.barplot(x=sample["n"].to_numpy(), y=labels.to_numpy(), ax=axes[0], color=sns.color_palette("colorblind")[0])
     for i, v in enumerate(sample["n"]):
         axes[0].text(v, i, f" {v}", va="center", fontsize=9)
-    axes[0].set_xlabel("Number in the sample")
+    axes[0].set_xlabel("Number in the sample (people, families, authorities)")
     axes[0].set_ylabel("")
     axes[0].set_title("Edging away from care: the sample (visits April-June 2011)")
     if case_studies is not None and len(axes) > 1:
@@ -430,9 +432,9 @@ def plot_sample(sample: pd.DataFrame, case_studies: pd.DataFrame | None = None, 
                      color=[palette[s] for s in cs["young_person_sex"]])
         axes[1].axvline(11, color="black", linestyle="--", linewidth=0.9, label="survey definition: 11 and over")
         axes[1].set_xlim(0, 18)
-        axes[1].set_xlabel("Age of the young person in the case study")
+        axes[1].set_xlabel("Age of the young person in the case study (years)")
         axes[1].set_title(f"Case-study ages ({len(cs)} of {len(case_studies)} boxes give one)")
-        axes[1].legend(fontsize=8, loc="lower right")
+        axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.18), frameon=False)
     return ax
 
 
@@ -616,8 +618,8 @@ def reproduce(rep: Any, tables: Mapping[str, pd.DataFrame]) -> None:
     else:
         rep.not_reproducible("young_person_min_age", "ofsted_case_studies.csv is not in the data folder")
 
-    rep.not_reproducible("fieldwork_start", "a date of the fieldwork (l.364); nothing to recompute it from")
-    rep.not_reproducible("fieldwork_end", "a date of the fieldwork (l.364); nothing to recompute it from")
+    rep.not_reproducible("fieldwork_start", "the first month of the fieldwork (l.364); nothing to recompute it from")
+    rep.not_reproducible("fieldwork_end", "the last month of the fieldwork (l.364); nothing to recompute it from")
     rep.not_reproducible("young_people_ever_looked_after",
                          "a selection criterion (l.89): true by construction, not a finding")
     rep.not_reproducible("young_people_entered_care",
@@ -655,7 +657,8 @@ def reproduce(rep: Any, tables: Mapping[str, pd.DataFrame]) -> None:
         )
     for item in ("residential_weekly_min", "residential_weekly_max"):
         rep.not_reproducible(item, "projected in individual case studies (l.348); no cases or sources are given; "
-                                   f"a year at 52 weeks is £{annualise(low):,.0f}-£{annualise(high):,.0f}")
+                                   f"a year at 52 weeks is £{annualise(low):,.0f}-£{annualise(high):,.0f}",
+                             locate=True)
 
     _reproduce_case_figures(rep, figs)
 
@@ -705,7 +708,7 @@ def _reproduce_case_figures(rep: Any, figs: pd.DataFrame | None) -> None:
                 f"{100 * hours / 24:.0f}% of a 24-hour service")
     for fid in ids:
         extra = f"; {notes[fid]}" if fid in notes else ""
-        rep.not_reproducible(fid, f"{_SINGLE}{extra}")
+        rep.not_reproducible(fid, f"{_SINGLE}{extra}", locate=True)
 
 
 #: Where each stated figure is transcribed in the folder's tables: figure_id -> (table, key column,

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import business_case as bcm
 from evalkit import paths, report, schemas
-from evalkit.business_case import Assumptions, BusinessCase, BusinessCaseError
+from evalkit.studies.glos_iis import business_case as bcm
+from evalkit.studies.glos_iis.business_case import Assumptions, BusinessCase, BusinessCaseError
 
 FOLDER = paths.RAW / "002_gloucestershire_iis"
 D = 1.035  # Green Book discount base
@@ -333,7 +333,8 @@ def test_every_stated_figure_gets_a_reasoned_status(tables):
     assert st["investment_below_overspend"] == "exact"
     for fid in bcm.EXTERNAL_FIGURES:
         assert st[fid] == "not_reproducible"
-        assert "test: no DfE data" in t.set_index("figure_id").loc[fid, "note"]
+        assert t.set_index("figure_id").loc[fid, "external_status"] == "not_available"
+        assert "test: no DfE data" in t.set_index("figure_id").loc[fid, "external_source"]
     assert not rep.skipped
 
 
@@ -364,12 +365,15 @@ def test_cla_crosscheck_against_published_counts(cla):
 def test_reproduction_with_dfe(tables, cla):
     rep = report.Reproduction.from_folder(FOLDER)
     bcm.reproduce(rep, tables, cla)
-    st = rep.table().set_index("figure_id")["status"]
-    assert st["england_increase_pct"] == "rounding"
-    assert st["south_west_increase_pct"] == "discrepancy"
-    assert st["cic_2011_12"] == "discrepancy"
-    assert st["some_councils_doubled"] == "discrepancy"
-    assert st["cic_sep_2016"] == "not_reproducible"
+    t = rep.table().set_index("figure_id")
+    # outside data go in their own columns; the document's status is the document's
+    assert (t.loc[list(bcm.EXTERNAL_FIGURES), "status"] == "not_reproducible").all()
+    ext = t["external_status"]
+    assert ext["england_increase_pct"] == "rounding"
+    assert ext["south_west_increase_pct"] == "discrepancy"
+    assert ext["cic_2011_12"] == "discrepancy"
+    assert ext["some_councils_doubled"] == "discrepancy"
+    assert ext["cic_sep_2016"] == "not_available"
     assert "611" in bcm.text_without(rep, []) and "cic_2011_12" not in bcm.text_without(rep, bcm.EXTERNAL_FIGURES)
 
 
@@ -390,5 +394,5 @@ def test_crosscheck_for_another_la_does_not_compare_gloucestershire_figures(tabl
     bcm.reproduce(rep, tables, other)
     t = rep.table().set_index("figure_id")
     assert t.loc["cic_2011_12", "status"] == "not_reproducible"
-    assert "not for Somerset" in t.loc["cic_2011_12", "note"]
-    assert t.loc["england_increase_pct", "status"] == "rounding"
+    assert "not for Somerset" in t.loc["cic_2011_12", "external_source"]
+    assert t.loc["england_increase_pct", "external_status"] == "rounding"

@@ -21,10 +21,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import InputDataError
+
 MONTHS_PER_YEAR = 12
 
 
-class CostingError(ValueError):
+class CostingError(InputDataError):
     """An input to a costing is impossible (negative hours, zero hours with a cost, ...)."""
 
 
