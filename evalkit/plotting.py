@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import matplotlib
-
 PALETTE = "colorblind"
 
 
 def setup(context: str = "notebook") -> None:
-    """Set the seaborn theme used across evalkit notebooks.
+    """Apply evalkit's one figure style (:func:`evalkit.viz.use_style`).
 
-    Uses a non-interactive backend when no display is present, and fixes the
-    SVG hash salt so saved figures are byte-reproducible.
+    Kept for the notebooks that call it; the style itself lives in :mod:`evalkit.viz`.
     """
-    import seaborn as sns
+    from evalkit import viz
 
-    matplotlib.rcParams["svg.hashsalt"] = "evalkit"
-    matplotlib.rcParams["figure.dpi"] = 100
-    sns.set_theme(context=context, style="whitegrid", palette=PALETTE)
+    viz.use_style(context)
 
 
 def rating_grid(grid, ax=None):
