@@ -139,8 +139,10 @@ def test_legend_outside_does_not_cover_the_axes():
     fig, ax = plt.subplots()
     for k in range(3):
         ax.plot(range(10), np.arange(10) * (k + 1), label=f"series {k}")
+    ax.set_xlabel("absolute standardised mean difference (SMD)")
     for where in ("right", "below"):
         leg = viz.legend_outside(ax, where=where)
+        assert viz.overlapping_texts(fig) == [], where  # not over the axis title either
         fig.canvas.draw()
         r = fig.canvas.get_renderer()
         lb, ab = leg.get_window_extent(r), ax.get_window_extent(r)

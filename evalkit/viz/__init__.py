@@ -29,6 +29,8 @@ dominant, log_or_highlight
     when one series dwarfs the others: log scale, or the others drawn on their own scale.
 nothing_to_draw
     a chart of nothing says so in words and draws nothing.
+prose, to_markdown
+    plain-language text as Markdown (wraps as prose in Lab and HTML).
 overlapping_texts
     pairs of text boxes that overlap on the rendered figure (for tests).
 """
@@ -44,6 +46,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from evalkit.viz import labels
 from evalkit.viz.labels import humanise, known, label, labels_of, unit
+from evalkit.viz.text import prose, to_markdown
 
 __all__ = [
     "PALETTE",
@@ -64,9 +67,11 @@ __all__ = [
     "overlapping_texts",
     "percent_axis",
     "percent_formatter",
+    "prose",
     "unit",
     "use_style",
     "value_axis",
+    "to_markdown",
     "year_axis",
 ]
 
@@ -225,7 +230,19 @@ def legend_outside(ax: Any, *, where: str = "right", title: str | None = None, n
         leg = ax.legend(handles, texts, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
                         title=title, ncol=ncol or 1, **kw)
     elif where == "below":
-        leg = ax.legend(handles, texts, loc="upper center", bbox_to_anchor=(0.5, -0.14), borderaxespad=0.0,
+        old = ax.get_legend()
+        if old is not None:
+            old.remove()
+        # below the tick labels and the axis title, wherever they end
+        fig = ax.figure
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        axbb = ax.get_window_extent(r)
+        parts = [t.get_window_extent(r) for t in [ax.xaxis.label, *ax.get_xticklabels()]
+                 if t.get_visible() and t.get_text()]
+        bottom = min([axbb.y0, *[b.y0 for b in parts]])
+        y = (bottom - axbb.y0) / axbb.height - 6 / axbb.height
+        leg = ax.legend(handles, texts, loc="upper center", bbox_to_anchor=(0.5, y), borderaxespad=0.0,
                         title=title, ncol=ncol or min(len(handles), 4), **kw)
     else:
         raise ValueError(f"where must be 'right' or 'below', not {where!r}")
@@ -312,9 +329,18 @@ def overlapping_texts(fig: Any, *, tol: float = 0.5) -> list[tuple[str, str]]:
     """
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    all_ticks, drawn = set(), set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
+                all_ticks.update({id(tick.label1), id(tick.label2)})
+            for tick in axis._update_ticks():  # the ticks matplotlib actually draws
+                drawn.update({id(tick.label1), id(tick.label2)})
     boxes = []
     for t in fig.findobj(mpl.text.Text):
         if not t.get_visible() or not t.get_text().strip():
+            continue
+        if id(t) in all_ticks and id(t) not in drawn:
             continue
         if t.axes is not None and not t.axes.get_visible():
             continue

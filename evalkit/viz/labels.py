@@ -13,6 +13,8 @@ Examples
 'year ending 31 March'
 >>> label("some_new_column")
 'some new column'
+>>> label("sex[male]"), label("role=CAS team"), label("likert_03")
+('sex: male', 'role: CAS team', 'rating item 3')
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ import csv
 import re
 from functools import cache
 from importlib import resources
+
+#: ``sex[male]`` (patsy / matching indicator) or ``role=CAS team`` (attrition tables).
+_LEVEL = re.compile(r"^([A-Za-z_][\w]*)(?:\[(?:T\.)?([^\]]+)\]|=(.+))$")
+#: Questionnaire item columns.
+_ITEM = re.compile(r"^(likert|sdq|wemwbs|swemwbs)_(\d+)$", re.IGNORECASE)
+_ITEM_SCALES = {"likert": "rating", "sdq": "SDQ", "wemwbs": "WEMWBS", "swemwbs": "SWEMWBS"}
 
 #: Units not repeated after a label (the label already says what is counted).
 _SILENT_UNITS = {"", "share"}
@@ -77,7 +85,14 @@ def label(name: str, *, units: bool = True) -> str:
     str
         The dictionary's label, or :func:`humanise` of the name when it has no row.
     """
-    row = table().get(str(name))
+    name = str(name)
+    level = _LEVEL.match(name)
+    if level and name not in table():
+        return f"{label(level.group(1), units=False)}: {(level.group(2) or level.group(3)).strip()}"
+    item = _ITEM.match(name)
+    if item and name not in table():
+        return f"{_ITEM_SCALES[item.group(1).lower()]} item {int(item.group(2))}"
+    row = table().get(name)
     if row is None:
         return humanise(name)
     if units and row["unit"] not in _SILENT_UNITS:
