@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import matplotlib
+
 PALETTE = "colorblind"
 
 
 def setup(context: str = "notebook") -> None:
-    """Apply evalkit's one figure style (:func:`evalkit.viz.use_style`).
+    """Set the seaborn theme used across evalkit notebooks.
 
-    Kept for the notebooks that call it; the style itself lives in :mod:`evalkit.viz`.
+    Uses a non-interactive backend when no display is present, and fixes the
+    SVG hash salt so saved figures are byte-reproducible.
     """
-    from evalkit import viz
+    import seaborn as sns
 
-    viz.use_style(context)
+    matplotlib.rcParams["svg.hashsalt"] = "evalkit"
+    matplotlib.rcParams["figure.dpi"] = 100
+    sns.set_theme(context=context, style="whitegrid", palette=PALETTE)
 
 
 def rating_grid(grid, ax=None):
