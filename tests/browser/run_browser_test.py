@@ -199,6 +199,43 @@ def prose_in_pre(texts: list[str]) -> list[str]:
             if len(ln) >= PROSE_LINE and _SENTENCE.search(ln)]
 
 
+def _started(st) -> bool:
+    return bool(st) and any(re.search(r"\[(\d+|\*)\]", p) for p in st["prompts"])
+
+
+def _finished(st) -> bool:
+    if not st or not st["prompts"] or any("*" in p for p in st["prompts"]):
+        return False
+    return len([p for p in st["prompts"] if re.search(r"\[\d+\]", p)]) == st["n_code"]
+
+
+def run_all_and_wait(page, timeout_s: int) -> tuple[bool, str]:
+    """Run > Run All Cells (retried, then select-all + Shift+Enter), and wait until every code cell ran."""
+    for attempt in range(4):
+        if attempt < 3:
+            page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+        else:
+            page.click(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell .jp-InputPrompt")
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+a")
+            page.keyboard.press("Shift+Enter")
+        t0 = time.time()
+        while time.time() - t0 < 30 and not _started(page.evaluate(_PAGE_STATE)):
+            time.sleep(1)
+        if _started(page.evaluate(_PAGE_STATE)):
+            break
+    else:
+        return False, "no cell started running after four attempts"
+    t0 = time.time()
+    while time.time() - t0 < timeout_s:
+        st = page.evaluate(_PAGE_STATE)
+        if _finished(st):
+            return True, ""
+        time.sleep(2)
+    return False, f"not idle after {timeout_s} s"
+
+
 def run_notebook(ctx, port: int, nb: Path, shots: Path, out: Outcome, timeout_s: int) -> None:
     name = nb.stem
     page = ctx.new_page()
@@ -219,19 +256,10 @@ def run_notebook(ctx, port: int, nb: Path, shots: Path, out: Outcome, timeout_s:
                 f"kernel shown: {state.get('kernel')!r}")
         if state.get("dialog"):
             page.keyboard.press("Escape")
-        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-        t0, done = time.time(), False
-        while time.time() - t0 < timeout_s:
-            st = page.evaluate(_PAGE_STATE)
-            if st and st["prompts"] and all(re.search(r"\[\d+\]", p) for p in st["prompts"] if p.strip()) \
-                    and not any("*" in p for p in st["prompts"]):
-                filled = [p for p in st["prompts"] if p.strip()]
-                if len(filled) == st["n_code"]:
-                    done = True
-                    break
-            time.sleep(2)
-        out.add(name, "ran all cells to idle", done, f"not idle after {timeout_s} s")
+        # the kernel must be ready before "Run All" (a click while it starts can be lost)
+        page.wait_for_function("() => /[|]\\s*Idle/.test(document.body.innerText)", timeout=120_000)
+        done, why = run_all_and_wait(page, timeout_s)
+        out.add(name, "ran all cells to idle", done, why)
         time.sleep(1)
         res = page.evaluate(_INSPECT)
         out.add(name, "no error output", not res["errors"], "; ".join(res["errors"])[:300])
