@@ -305,6 +305,7 @@ def make_small_batch(run_dir: Path) -> Path:
     from evalkit import html_report
 
     la, slug = "Browser test LA", "browser-test-la"
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     tasks = []
     for nb, analysis in [("08_matching_child_level", "matched comparison"),
                          ("09_survey_baselines", "survey baselines")]:
@@ -320,8 +321,8 @@ def make_small_batch(run_dir: Path) -> Path:
             html_report.to_html(out_nb, html, la=la, analysis=analysis)
         tasks.append({"la": la, "slug": slug, "notebook": nb, "status": status, "output": str(out_nb),
                       "html": str(html), "error": (r.stderr.strip().splitlines() or [""])[-1] if status != "ok" else ""})
-    manifest = {"run_id": run_dir.name, "tasks": tasks, "validation": {},
-                "started": datetime.now(UTC).isoformat(timespec="seconds")}
+    manifest = {"run_id": run_dir.name, "tasks": tasks, "validation": {}, "started": started,
+                "ended": datetime.now(UTC).isoformat(timespec="seconds")}
     return html_report.write_dashboard(run_dir, manifest).parent
 
 
