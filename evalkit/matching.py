@@ -1027,11 +1027,15 @@ class MatchResult:
     def love_plot(self, *, threshold: float = SMD_THRESHOLD, ax: Any = None, absolute: bool = True) -> Any:
         """Dot plot of standardised mean differences before and after matching (cobalt's love plot).
 
+        Covariates carry their human labels (:mod:`evalkit.viz`); the legend sits outside the data.
+
         Returns
         -------
         matplotlib.figure.Figure
         """
         import matplotlib.pyplot as plt
+
+        from evalkit import viz
 
         b = self.balance.copy()
         before, after = b["smd_before"], b["smd_after"]
@@ -1039,25 +1043,125 @@ class MatchResult:
             before, after = before.abs(), after.abs()
         order = before.sort_values().index
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6.5, 0.32 * len(b) + 1.4))
+            fig, ax = plt.subplots(figsize=(7.5, 0.34 * len(b) + 1.6))
         else:
             fig = ax.figure
         pos = np.arange(len(order))
-        ax.scatter(before.loc[order], pos, marker="o", facecolors="none", edgecolors="tab:red", label="before matching")
-        ax.scatter(after.loc[order], pos, marker="o", color="tab:blue", label="after matching")
         for p, name in zip(pos, order, strict=True):
             ax.plot([before.loc[name], after.loc[name]], [p, p], color="0.8", zorder=0, linewidth=1)
-        ax.axvline(threshold, linestyle="--", color="0.4", linewidth=1)
+        ax.scatter(before.loc[order], pos, marker="o", facecolors="none", edgecolors="tab:red",
+                   label="before matching", zorder=3)
+        ax.scatter(after.loc[order], pos, marker="o", color="tab:blue", label="after matching", zorder=3)
+        ax.axvline(threshold, linestyle="--", color="0.4", linewidth=1, label=f"|SMD| = {threshold:g}")
         if not absolute:
             ax.axvline(-threshold, linestyle="--", color="0.4", linewidth=1)
         ax.axvline(0, color="0.2", linewidth=0.8)
         ax.set_yticks(pos)
-        ax.set_yticklabels([str(n) for n in order])
-        ax.set_xlabel(("absolute " if absolute else "") + "standardised mean difference")
-        ax.set_title(f"Covariate balance ({self.estimand}); dashed line = {threshold}")
-        ax.legend(loc="lower right", fontsize="small")
+        ax.set_yticklabels(viz.labels_of(order))
+        ax.set_xlabel(("absolute " if absolute else "") + "standardised mean difference (SMD)")
+        if absolute:
+            ax.set_xlim(left=0)
+        ax.set_title(f"Covariate balance before and after matching ({self.estimand})")
+        viz.legend_outside(ax, where="below", ncol=3)
         fig.tight_layout()
         return fig
+
+    def effects_plot(self, truth: Mapping[str, float] | None = None, *, axes: Any = None) -> Any:
+        """One panel per outcome: each estimator's effect with its 95% interval, and the truth if known.
+
+        Parameters
+        ----------
+        truth
+            Known true effect per outcome (synthetic data only), drawn as a dashed line.
+        axes
+            One matplotlib axes per outcome (default: a new row of panels).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import matplotlib.pyplot as plt
+
+        from evalkit import viz
+
+        if not self.outcomes:
+            raise MatchingError("effects_plot: match() was called without outcome=, so there is no effect")
+        k = len(self.outcomes)
+        if axes is None:
+            fig, axes = plt.subplots(1, k, figsize=(3.6 * k + 0.6, 3.0), squeeze=False)
+            axes = axes[0]
+        fig = axes[0].figure
+        names = {"naive": "naive (unmatched)", "matching": "matched",
+                 "regression_adjusted": "matched, regression-adjusted"}
+        colours = {"naive": "0.55", "matching": "tab:blue", "regression_adjusted": "tab:green"}
+        for ax, outcome in zip(axes, self.outcomes, strict=True):
+            e = self.effects[self.effects["outcome"] == outcome].set_index("estimator")
+            ests = [x for x in names if x in e.index]
+            y = np.arange(len(ests))[::-1]
+            for yi, est in zip(y, ests, strict=True):
+                r = e.loc[est]
+                ax.errorbar(r["estimate"], yi, xerr=[[r["estimate"] - r["ci_lower"]], [r["ci_upper"] - r["estimate"]]],
+                            fmt="o", color=colours[est], capsize=3, label=names[est])
+            ax.axvline(0, color="0.2", linewidth=0.8)
+            if truth and outcome in truth:
+                ax.axvline(float(truth[outcome]), color="tab:red", linestyle="--", linewidth=1.2,
+                           label="true effect (synthetic data)")
+            ax.set_yticks(y)
+            ax.set_yticklabels([])
+            ax.set_ylim(-0.7, len(ests) - 0.3)
+            ax.set_title(viz.label(outcome, units=False), fontsize=10.5)
+            u = viz.unit(outcome)
+            ax.set_xlabel(f"effect ({'share of young people' if u in ('share', '0/1') else u or 'outcome units'})")
+        handles, texts = axes[0].get_legend_handles_labels()
+        fig.legend(handles, texts, loc="lower center", ncol=min(4, len(handles)), frameon=False,
+                   bbox_to_anchor=(0.5, -0.02))
+        fig.suptitle(f"Estimated effect of the service ({self.estimand}) with 95% intervals", x=0.01,
+                     ha="left", fontsize=12, fontweight="bold")
+        fig.tight_layout(rect=(0, 0.12, 1, 0.95))
+        return fig
+
+    def findings(self, truth: Mapping[str, float] | None = None) -> Any:
+        """The headline in plain language (:class:`evalkit.results.Summary`: Markdown in Jupyter).
+
+        Sample sizes, the balance verdict and, per outcome, the regression-adjusted effect with
+        its interval (and the naive comparison); with ``truth`` (synthetic data) whether each
+        interval covers the known effect.
+        """
+        from evalkit import viz
+        from evalkit.disclosure import DEFAULT_THRESHOLD
+        from evalkit.results import Summary
+
+        c = self.counts.set_index("group")
+
+        def n(v: int) -> str:
+            return f"fewer than {DEFAULT_THRESHOLD}" if 0 < v < DEFAULT_THRESHOLD else f"{v:,}"
+
+        nt, nc = int(c.loc["matched", "treated"]), int(c.loc["matched", "control"])
+        m = self.max_abs_smd()
+        bal = ("every covariate is balanced (largest |SMD| "
+               f"{m:.3f}, below {SMD_THRESHOLD:g})" if m < SMD_THRESHOLD else
+               f"balance is **not** reached (largest |SMD| {m:.3f}, above {SMD_THRESHOLD:g}): "
+               "read the regression-adjusted effects, and with caution")
+        text = [f"**{n(nt)} young people who received the service** were matched to {n(nc)} who did not; "
+                f"{bal}.", ""]
+        e = self.effects.set_index(["outcome", "estimator"])
+        rows = []
+        for o in self.outcomes:
+            r, naive = e.loc[(o, "regression_adjusted")], e.loc[(o, "naive")]
+            zero = r["ci_lower"] <= 0 <= r["ci_upper"]
+            line = (f"- **{viz.label(o, units=False)}**: {r['estimate']:+.3f} "
+                    f"(95% CI {r['ci_lower']:+.3f} to {r['ci_upper']:+.3f}); the naive comparison gives "
+                    f"{naive['estimate']:+.3f}. "
+                    + ("The interval includes no effect." if zero else "The interval excludes no effect."))
+            if truth and o in truth:
+                cov = r["ci_lower"] <= truth[o] <= r["ci_upper"]
+                line += f" True effect {truth[o]:+.3f}: {'covered' if cov else 'missed'}."
+            text.append(line)
+            rows.append({"outcome": viz.label(o, units=False), "effect": f"{r['estimate']:+.3f}",
+                         "95% CI": f"{r['ci_lower']:+.3f} to {r['ci_upper']:+.3f}"})
+        text += ["", "Effects are for the young people who received the service and were matched (ATT), "
+                 "in each outcome's units: a share of young people for entering care, months, episodes."]
+        return Summary("Findings: matched comparison", "\n".join(text))
 
     def plot(self, **kw: Any) -> Any:
         """Alias of :meth:`love_plot`."""

@@ -35,8 +35,14 @@ def test_notebook_structure(path):
     checked = [c for c in code if c.source.lstrip().startswith("# NBVAL_CHECK_OUTPUT")]
     assert checked, "mark the cells that print reproduced figures with # NBVAL_CHECK_OUTPUT"
     for c in checked:
-        kinds = {o.get("output_type") for o in c.outputs}
-        assert kinds <= {"stream"}, f"checked cells must print plain text, not {kinds - {'stream'}}"
+        # plain text, or Markdown prose (nbval compares the text/markdown string): nothing else
+        for o in c.outputs:
+            if o.get("output_type") == "stream":
+                continue
+            data = set(o.get("data", {}))
+            assert o.get("output_type") in {"execute_result", "display_data"} and "text/markdown" in data, (
+                f"checked cells must print plain text or display Markdown, not {o.get('output_type')} {data}")
+            assert data <= {"text/markdown", "text/plain"}, f"checked cells must not display {data - {'text/markdown', 'text/plain'}}"
 
 
 # --------------------------------------------------------------------------- size limits

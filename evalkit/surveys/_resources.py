@@ -60,7 +60,7 @@ def swemwbs_conversion() -> pd.Series:
 
 @cache
 def reliabilities() -> pd.DataFrame:
-    """Published reliabilities, with source and whether each was cross-checked."""
+    """Published reliabilities, with source and whether each was verified against it."""
     return _read("reliabilities.csv")
 
 
@@ -83,14 +83,21 @@ def score_info(scale: str, score: str) -> pd.Series:
     return hit.iloc[0]
 
 
-def published_reliability(scale: str, score: str, informant: str = "self", statistic: str | None = None) -> pd.Series:
+def published_reliability(
+    scale: str, score: str, informant: str = "self", statistic: str | None = None, *, verified_only: bool = True
+) -> pd.Series:
     """The shipped reliability for a score, preferring internal consistency for the informant.
 
     Returns the row (value, source, checked). Raises ``ValueError`` when none ships,
-    so the analyst must give one explicitly rather than have one invented.
+    so the analyst must give one explicitly rather than have one invented. With
+    ``verified_only`` (the default) only rows whose ``checked`` column says
+    ``verified`` are used: a value whose source could not be found is kept in the
+    file for the record but never used silently.
     """
     scale = canonical_scale(scale)
     t = reliabilities()
+    if verified_only:
+        t = t[t["checked"].str.startswith("verified")]
     hit = t[(t["scale"] == scale) & (t["score"] == score)]
     if informant:
         exact = hit[hit["informant"] == informant]
@@ -99,8 +106,8 @@ def published_reliability(scale: str, score: str, informant: str = "self", stati
         hit = hit[hit["statistic"] == statistic]
     if hit.empty:
         raise ValueError(
-            f"no published reliability for {scale} {score!r} ships with evalkit; pass reliability= "
-            "with a value and cite its source"
+            f"no verified published reliability for {scale} {score!r} ships with evalkit; pass "
+            "reliability= with a value and cite its source"
         )
     alpha = hit[hit["statistic"].str.startswith("cronbach_alpha")]
     return (alpha if not alpha.empty else hit).iloc[0]

@@ -53,6 +53,31 @@ def cronbach_alpha(items: pd.DataFrame) -> float:
     return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total_var))
 
 
+def scale_item_alpha(df: pd.DataFrame, scale: str, score: str, *, wave: str = BASELINE) -> float:
+    """Cronbach's alpha, at one wave, of the items that make up one score of a standard scale.
+
+    SDQ items are reverse-scored where the scoring key says so; composites (total,
+    internalising, externalising) use the items of all their subscales. Returns NaN
+    when fewer than two of the items are present.
+    """
+    scale = res.canonical_scale(scale)
+    rows = df[df["wave"].astype(str) == wave] if "wave" in df else df
+    if scale == "SDQ":
+        keys = res.sdq_items()
+        info = res.score_info(scale, score)
+        parts = str(info["parts"]).split(";")
+        keys = keys[keys["subscale"].isin(parts)]
+        cols = [c for c in keys["column"] if c in rows]
+        items = rows[cols].astype(float)
+        rev = [c for c, r in zip(keys["column"], keys["reverse_scored"].astype(str).str.lower() == "true",
+                                 strict=True) if r and c in items]
+        items[rev] = 2 - items[rev]
+    else:
+        prefix = "wemwbs_" if scale == "WEMWBS" else "swemwbs_"
+        items = rows[[c for c in rows.columns if str(c).startswith(prefix)]].astype(float)
+    return cronbach_alpha(items) if items.shape[1] >= 2 else float("nan")
+
+
 def score_likert(df: pd.DataFrame, items: Sequence[str] | None = None, *, min_answered: float = 0.5) -> ScaleScores:
     """Composite of five-point ``likert_*`` items: the mean of answered items (1-5).
 
@@ -345,9 +370,13 @@ def analyse_change(
             rel_value, rel_source = reliability, reliability_source or "given"
         else:
             rel_score = "raw" if (scale == "SWEMWBS" and score == "metric") else score
-            row = res.published_reliability(scale, rel_score, informant)
-            rel_value = float(row["value"])
-            rel_source = f"{row['source']}; {row['checked']}"
+            try:
+                row = res.published_reliability(scale, rel_score, informant)
+                rel_value, rel_source = float(row["value"]), str(row["source"])
+            except ValueError:
+                rel_value = scale_item_alpha(df, scale, rel_score)
+                rel_source = ("Cronbach's alpha of this sample at baseline: evalkit ships no verified "
+                              f"published reliability for the {scale} {rel_score} score")
     if covariates is None:
         covariates = [c for c in covariate_columns(df)
                       if df.loc[df["wave"].astype(str) == BASELINE, c].notna().any()]

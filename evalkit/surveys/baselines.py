@@ -91,11 +91,33 @@ class SurveyBaselines:
             return f"No {which} data to analyse."
         return table_text(a.estimates(truth=self.truth_for(which)))
 
-    def attrition_text(self, which: str) -> str:
+    def attrition_text(self, which: str, *, verdict: bool = True) -> str:
+        """The completers-against-lost table and (with ``verdict``) the attrition verdict."""
         a = self._pick(which)
         if a is None:
             return f"No {which} data to analyse."
-        return table_text(a.attrition_table()) + "\n\n" + a.verdict.text
+        return table_text(a.attrition_table()) + ("\n\n" + a.verdict.text if verdict else "")
+
+    def verdict(self, which: str):
+        """The attrition verdict as Markdown prose (``IPython.display.Markdown``)."""
+        from evalkit.viz import prose
+
+        a = self._pick(which)
+        return prose(a.verdict.text if a is not None else f"No {which} data to analyse.")
+
+    def findings(self):
+        """The headline in plain language (:class:`evalkit.results.Summary`, Markdown in Jupyter)."""
+        from evalkit.results import Summary
+
+        text = []
+        yp, pro = self.young_people, self.professionals
+        if yp is not None:
+            text.append("**Young people.** " + yp.plain_language(population="young people"))
+        if pro is not None:
+            text.append("**Professionals' survey.** " + pro.plain_language(population="professionals"))
+        if not text:
+            text.append("There is no survey data to describe.")
+        return Summary(f"Findings: {self.la_name} survey baselines", "\n\n".join(text))
 
     def profile_text(self) -> str:
         a = self.young_people

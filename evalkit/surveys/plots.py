@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from evalkit import viz
+
 
 def diverging_bars(
     categories: pd.DataFrame,
@@ -29,7 +31,8 @@ def diverging_bars(
     k = len(levels)
     colours = sns.color_palette("RdBu", k)
     df = categories.reset_index(drop=True)
-    bar_labels = [" | ".join(str(df.at[i, g]) for g in groups) + f"  (n={df.at[i, 'n']})" for i in df.index]
+    bar_labels = [" | ".join(viz.label(str(df.at[i, g]), units=False) for g in groups) + f"  (n={df.at[i, 'n']})"
+                  for i in df.index]
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.45 * len(df) + 1.6))
     mid = (k - 1) / 2
@@ -50,7 +53,8 @@ def diverging_bars(
     ax.set_xlim(-lim, lim)
     ax.set_xticks(np.arange(-100, 101, 25))
     ax.set_xticklabels([f"{abs(t)}%" for t in np.arange(-100, 101, 25)])
-    ax.legend(ncol=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize="small")
+    ax.set_xlabel("share of answers (left of 0: below the middle category; right: above)")
+    viz.legend_outside(ax, where="below", ncol=k)
     ax.set_title(title or "Share of answers, centred on the neutral category")
     return ax
 
@@ -111,7 +115,7 @@ def slope_chart(
     ax.set_xticklabels(["baseline", "follow-up"])
     ax.set_xlim(-0.3, 1.3)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="best", frameon=False)
+    viz.legend_outside(ax, where="right")
     ax.set_title(title or f"Paired change (n = {len(b)}); green = better, orange = worse")
     return ax
 
@@ -132,9 +136,9 @@ def balance_plot(asmd: pd.DataFrame, *, ax=None, title: str | None = None, thres
         ax.scatter(df[c].to_numpy(dtype=float), y, marker=markers[j % 4], color=pal[j], label=c, zorder=3)
     ax.axvline(threshold, color="0.4", linestyle="--", linewidth=0.8)
     ax.set_yticks(y)
-    ax.set_yticklabels(df.index)
-    ax.set_xlabel("absolute standardised mean difference")
+    ax.set_yticklabels(viz.labels_of(df.index))
+    ax.set_xlabel("absolute standardised mean difference (SMD)")
     ax.set_xlim(left=0)
-    ax.legend(loc="lower right", frameon=True, fontsize="small")
+    viz.legend_outside(ax, where="below", ncol=min(3, len(df.columns)))
     ax.set_title(title or "Baseline balance: completers against those lost")
     return ax

@@ -49,7 +49,21 @@ def test_band_tables_cover_every_score_without_gaps():
         assert covered == list(range(top + 1)), (inf, scheme, score)
         assert len(g) == (3 if scheme == "3band" else 4)
     assert set(bands["informant"]) == {"parent", "teacher", "self"}
-    assert bands["checked"].str.len().min() > 10  # every row says how far it was checked
+    # every row says how far it was checked, in one of three words, and cites a source
+    assert bands["checked"].str.match(r"^(verified|partly verified|unverified: source not found)").all()
+    assert bands["source"].str.len().min() > 20
+
+
+def test_reference_data_carries_no_session_notes():
+    """Unverified values are worded as a property of the data, never as notes about how they were entered."""
+    import pathlib
+
+    for f in pathlib.Path(res.__file__).parent.parent.joinpath("resources", "scales").glob("*.csv"):
+        text = f.read_text(encoding="utf-8").lower()
+        for phrase in ("recalled", "this session", "not cross-checked", "verify before relying"):
+            assert phrase not in text, (f.name, phrase)
+    rel = res.reliabilities()
+    assert rel["checked"].str.match(r"^(verified|unverified: source not found)").all()
 
 
 def test_no_item_wording_ships():
@@ -325,8 +339,24 @@ def test_rci_published_worked_example():
 def test_published_reliability_lookup_refuses_to_invent():
     row = surveys.published_reliability("WEMWBS", "total", "self")
     assert row["value"] in (0.89, 0.91, 0.87)
-    with pytest.raises(ValueError, match="no published reliability"):
+    with pytest.raises(ValueError, match="no verified published reliability"):
         surveys.published_reliability("SDQ", "internalising")
+    # an unverified value stays in the file but is not used unless asked for
+    with pytest.raises(ValueError, match="no verified published reliability"):
+        surveys.published_reliability("SDQ", "total", "self")
+    assert surveys.published_reliability("SDQ", "total", "self", verified_only=False)["value"] == 0.80
+
+
+def test_change_without_a_verified_reliability_uses_the_sample_alpha_and_says_so():
+    from evalkit.surveys.analysis import analyse_change, scale_item_alpha
+
+    wide = synth.survey_folder(11)["survey_responses_wide"]
+    alpha = scale_item_alpha(wide, "SDQ", "total")
+    assert 0.5 < alpha < 1
+    yp = wide[wide["respondent_group"] == "young_person"]
+    ch = analyse_change(wide, "SDQ", informant="self", respondent_group="young_person")
+    assert ch.rci.reliability == pytest.approx(scale_item_alpha(yp, "SDQ", "total"))
+    assert "sample at baseline" in ch.rci.reliability_source and "unverified" not in ch.rci.reliability_source
 
 
 # ------------------------------------------------------------------- attrition
