@@ -840,6 +840,13 @@ def fit_its(
             if errors == "ar1" and ar1_method == "reml":
                 used_ar1 = "reml"
                 reml_fit = _reml_ar1(y, X.to_numpy(float), t, g, het=controlled and group_variances)
+                if reml_fit.df_problem is not None:
+                    notes.append(
+                        f"Satterthwaite's degrees of freedom could not be computed "
+                        f"({reml_fit.df_problem}); intervals and p-values use the conservative "
+                        f"{reml_fit.conservative_df:.1f} df (residual df times (1 - |rho|) / "
+                        "(1 + |rho|)) instead of the residual df"
+                    )
                 w = reml_fit.whitened
                 model = sm.OLS(w[:, 0], w[:, 1:]).fit()
                 params, cov, rho = reml_fit.params, reml_fit.cov, reml_fit.rho
@@ -867,8 +874,10 @@ def fit_its(
             fam = sm.families.Poisson()
             if errors == "ar1":
                 used_ar1 = "gee"
-                gee = sm.GEE(y, X, groups=g, time=t, family=fam, offset=log_off,
-                             cov_struct=sm.cov_struct.Autoregressive(grid=True))
+                # grid=False: the working correlation is rho ** |t_i - t_j| in units of the
+                # time step, so a missing year is a gap of 2, not a lag of 1.
+                gee = sm.GEE(y, X, groups=g, time=(t - t.min()) / step, family=fam, offset=log_off,
+                             cov_struct=sm.cov_struct.Autoregressive(grid=False))
                 # scale=None fixes the Poisson scale at 1; any other text estimates it
                 # from the Pearson residuals (sum r^2 / (n - k)).
                 model = gee.fit(cov_type="naive",

@@ -88,16 +88,39 @@ class _RemlFit:
     whitened: np.ndarray
     dcov: list[np.ndarray] | None
     theta_cov: np.ndarray | None
+    df_problem: str | None = None
+
+    @property
+    def conservative_df(self) -> float:
+        """Degrees of freedom used when Satterthwaite's cannot be computed.
+
+        The residual df shrunk by the AR(1) effective-sample-size factor
+        ``(1 - |rho|) / (1 + |rho|)`` (at least 1): with ``rho`` at its bound
+        this is 1, so the interval is wide rather than falsely narrow. The
+        residual df ``n - k`` used before covered only 0.86 in such fits.
+        """
+        r = min(abs(self.rho), 0.99)
+        return float(max(1.0, self.df_resid * (1 - r) / (1 + r)))
 
     def satterthwaite_df(self, c: np.ndarray) -> float:
-        """Satterthwaite degrees of freedom for the contrast ``c @ params``."""
+        """Satterthwaite degrees of freedom for the contrast ``c @ params``.
+
+        Falls back to :attr:`conservative_df` (and records why in
+        :attr:`df_problem`) when ``rho`` is at its bound, the Hessian of the
+        REML criterion is not positive definite or the variance of the
+        contrast's variance is not positive.
+        """
         v = float(c @ self.cov @ c)
         if self.dcov is None or self.theta_cov is None or v <= 0:
-            return self.df_resid
+            if self.df_problem is None:
+                self.df_problem = "the variance of the contrast could not be differentiated"
+            return self.conservative_df
         grad = np.array([float(c @ d @ c) for d in self.dcov])
         den = float(grad @ self.theta_cov @ grad)
         if not np.isfinite(den) or den <= 0:
-            return self.df_resid
+            if self.df_problem is None:
+                self.df_problem = "the variance of the estimated variance was not positive"
+            return self.conservative_df
         return float(np.clip(2 * v * v / den, 1.0, self.df_resid))
 
 
@@ -178,9 +201,12 @@ def _reml_ar1(y: np.ndarray, X: np.ndarray, t: np.ndarray, g: np.ndarray, het: b
     # Satterthwaite ingredients: covariance of theta-hat and d cov(beta) / d theta.
     dcov: list[np.ndarray] | None = None
     theta_cov: np.ndarray | None = None
+    df_problem: str | None = None
     m = len(theta)
     h = np.full(m, 1e-4)
-    if abs(rho) < lim - 2e-4:
+    if abs(rho) >= lim - 2e-4:
+        df_problem = f"rho is at its bound ({rho:.2f})"
+    else:
         try:
             hess = np.empty((m, m))
             for i in range(m):
@@ -203,8 +229,11 @@ def _reml_ar1(y: np.ndarray, X: np.ndarray, t: np.ndarray, g: np.ndarray, het: b
                     e = np.zeros(m)
                     e[i] = 1e-5
                     dcov.append((cov_at(theta + e) - cov_at(theta - e)) / 2e-5)
+            else:
+                df_problem = "the Hessian of the REML criterion is not positive definite"
         except (np.linalg.LinAlgError, ValueError, OverflowError):
             dcov = theta_cov = None
+            df_problem = "the Hessian of the REML criterion could not be computed"
     return _RemlFit(
         params=b,
         cov=cov,
@@ -215,6 +244,7 @@ def _reml_ar1(y: np.ndarray, X: np.ndarray, t: np.ndarray, g: np.ndarray, het: b
         whitened=w,
         dcov=dcov,
         theta_cov=theta_cov,
+        df_problem=df_problem,
     )
 
 
