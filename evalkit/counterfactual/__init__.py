@@ -29,6 +29,7 @@ from evalkit.counterfactual.assess import (
     default_errors,
     mde_from_placebos,
 )
+from evalkit.counterfactual.scan import ScanResult, scan
 from evalkit.counterfactual.verdict import VERDICT_RULE, VERDICTS, decide
 
 __all__ = [
@@ -44,5 +45,7 @@ __all__ = [
     "decide",
     "default_errors",
     "mde_from_placebos",
+    "scan",
+    "ScanResult",
     "under10_series",
 ]
