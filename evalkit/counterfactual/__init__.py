@@ -29,6 +29,7 @@ from evalkit.counterfactual.assess import (
     default_errors,
     mde_from_placebos,
 )
+from evalkit.counterfactual.programme import ProgrammeResult, programme
 from evalkit.counterfactual.scan import ScanResult, scan
 from evalkit.counterfactual.verdict import VERDICT_RULE, VERDICTS, decide
 
@@ -46,6 +47,8 @@ __all__ = [
     "default_errors",
     "mde_from_placebos",
     "scan",
+    "programme",
+    "ProgrammeResult",
     "ScanResult",
     "under10_series",
 ]
