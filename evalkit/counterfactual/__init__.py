@@ -29,7 +29,7 @@ from evalkit.counterfactual.assess import (
     default_errors,
     mde_from_placebos,
 )
-from evalkit.counterfactual.programme import ProgrammeResult, programme
+from evalkit.counterfactual.programme import ProgrammeResult, fill_start_years, programme
 from evalkit.counterfactual.scan import ScanResult, scan
 from evalkit.counterfactual.verdict import VERDICT_RULE, VERDICTS, decide
 
@@ -48,6 +48,7 @@ __all__ = [
     "mde_from_placebos",
     "scan",
     "programme",
+    "fill_start_years",
     "ProgrammeResult",
     "ScanResult",
     "under10_series",

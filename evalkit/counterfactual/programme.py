@@ -245,3 +245,27 @@ def programme(series: pd.DataFrame, adopters: pd.DataFrame, *, alpha: float = 0.
         p_value=float(res.p_value), event_study=pd.DataFrame(es_rows),
         sensitivity=pd.DataFrame(sens_rows, columns=["M", "ci_lower", "ci_upper"]), breakdown_m=breakdown,
         adopters=adopt, n_units=len(complete), years=years, notes=notes)
+
+
+#: How :func:`fill_start_years` treats an adopter without a stated start year.
+ASSUME = ("stated", "earliest", "latest")
+
+
+def fill_start_years(adopters: pd.DataFrame, assume: str = "stated") -> pd.DataFrame:
+    """Adopters with the start year a run assumes: ``la_name, start_year, date_quality``.
+
+    ``"stated"`` keeps only rows whose seed gives a start year; ``"earliest"``
+    and ``"latest"`` fill an empty ``start_year`` from ``start_year_earliest``
+    or ``start_year_latest`` (rows with neither are dropped). A stated start
+    year is never changed.
+    """
+    if assume not in ASSUME:
+        raise InputDataError(f"assume: {assume!r} is not one of {ASSUME}")
+    a = adopters.copy()
+    sy = pd.to_numeric(a["start_year"], errors="coerce")
+    if assume != "stated":
+        sy = sy.fillna(pd.to_numeric(a[f"start_year_{assume}"], errors="coerce"))
+    a["start_year"] = sy
+    a = a[a["start_year"].notna()].copy()
+    a["start_year"] = a["start_year"].astype(int)
+    return a[["la_name", "start_year", "date_quality"]].reset_index(drop=True)
