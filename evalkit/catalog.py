@@ -135,6 +135,12 @@ CATALOG: dict[str, NotebookEntry] = {
             optional=("survey_responses_wide", "survey_responses_long"),
             scaffold=("survey_responses_wide",),
         ),
+        NotebookEntry(
+            "10_programme_and_scan",
+            "Every LA's level change (funnel plot) and the programme estimate over the seed-named adopters",
+            data_param=None,
+            needs_panel=True,
+        ),
     ]
 }
 

@@ -29,7 +29,14 @@ from evalkit.counterfactual.assess import (
     default_errors,
     mde_from_placebos,
 )
-from evalkit.counterfactual.programme import ProgrammeResult, fill_start_years, programme
+from evalkit.counterfactual.panel_io import assess_from_panel
+from evalkit.counterfactual.programme import (
+    ProgrammeResult,
+    fill_start_years,
+    programme,
+    programme_findings,
+    programme_table,
+)
 from evalkit.counterfactual.scan import ScanResult, scan
 from evalkit.counterfactual.verdict import VERDICT_RULE, VERDICTS, decide
 
@@ -49,7 +56,10 @@ __all__ = [
     "scan",
     "programme",
     "fill_start_years",
+    "programme_findings",
+    "programme_table",
     "ProgrammeResult",
     "ScanResult",
     "under10_series",
+    "assess_from_panel",
 ]

@@ -42,7 +42,12 @@ def resolve(s: pd.DataFrame, la: str | int) -> str:
         return str(hits.iloc[0])
     if len(hits) > 1:
         raise InputDataError(f"la: {q!r} names several authorities ({sorted(hits)}); pass the la_old_code")
-    raise InputDataError(f"la: {q!r} is not an la_old_code or la_name in the series")
+    from evalkit import la_panel
+
+    try:  # the panel's own matching (spelling variants, the synthetic panel's "(synthetic)" suffix)
+        return str(la_panel.find_la(s, q))
+    except (la_panel.UnknownLA, ValueError) as e:
+        raise InputDataError(f"la: {q!r} is not an la_old_code or la_name in the series ({e})") from None
 
 
 def names_of(s: pd.DataFrame) -> pd.Series:
@@ -68,6 +73,8 @@ class Setup:
     comparators: list[str]
     distance: pd.Series
     notes: list[str] = field(default_factory=list)
+    n_placebos: int = 1000
+    _placebo_sets: dict[str, list[str]] | None = field(default=None, repr=False)
 
     @property
     def pre(self) -> np.ndarray:
@@ -78,6 +85,23 @@ class Setup:
     def treated(self) -> np.ndarray:
         """The treated authority's log values."""
         return self.logs.loc[self.code].to_numpy(float)
+
+    def placebo_sets(self) -> dict[str, list[str]]:
+        """Placebo units and their own comparators, chosen by the same rule (treated authority excluded).
+
+        The placebo units are the ``n_placebos`` authorities nearest the treated
+        one (so of similar size and trend, hence similar noise); each gets its
+        own ``n_comparators`` nearest. Placebo estimates then come from the
+        whole procedure, comparator choice included, so the treated authority
+        and its placebos are treated alike.
+        """
+        if self._placebo_sets is None:
+            f = pre_features(self.logs, self.pre, self.years)
+            k = min(self.n_placebos, len(self.logs) - 1)
+            units = _nearest_from(f, self.code, k)[0]
+            self._placebo_sets = {c: _nearest_from(f, c, len(self.comparators), [self.code])[0]
+                                  for c in units}
+        return self._placebo_sets
 
     def comp_matrix(self, comps: list[str] | None = None) -> np.ndarray:
         """Log values of the comparators (rows) by year (columns)."""
@@ -103,7 +127,11 @@ def nearest(logs: pd.DataFrame, code: str, pre: np.ndarray, years: list[int], n:
     Only pre-period values enter, so the choice cannot depend on the outcome
     after the start.
     """
-    f = pre_features(logs, pre, years)
+    return _nearest_from(pre_features(logs, pre, years), code, n, exclude)
+
+
+def _nearest_from(f: pd.DataFrame, code: str, n: int, exclude: list[str] | None = None
+                  ) -> tuple[list[str], pd.Series]:
     pool = f.drop(index=[code, *(exclude or [])], errors="ignore")
     sd = pool.std(ddof=1).replace(0, 1.0).fillna(1.0)
     z = (pool - f.loc[code]) / sd
@@ -114,7 +142,7 @@ def nearest(logs: pd.DataFrame, code: str, pre: np.ndarray, years: list[int], n:
 
 def setup(series: pd.DataFrame, la: str | int, start_year: int, *, n_comparators: int = 20,
           first_year: int | None = None, end_year: int | None = None,
-          drop_years: tuple[int, ...] = ()) -> Setup:
+          drop_years: tuple[int, ...] = (), n_placebos: int = 1000) -> Setup:
     """Log values of the treated authority and the pool, and the chosen comparators.
 
     Years where the treated authority's value is missing, suppressed or not
@@ -154,7 +182,7 @@ def setup(series: pd.DataFrame, la: str | int, start_year: int, *, n_comparators
         )
     comps, dist = nearest(logs, code, pre, years, n_comparators)
     return Setup(code=code, name=name, start_year=int(start_year), years=years, logs=logs,
-                 comparators=comps, distance=dist, notes=notes)
+                 comparators=comps, distance=dist, notes=notes, n_placebos=n_placebos)
 
 
 #: Components of the within-authority control of the triple difference.

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.counterfactual import designs as dz
-from evalkit.counterfactual._panel import Setup, check_series, setup
+from evalkit.counterfactual._panel import Setup, check_series, names_of, setup
 from evalkit.counterfactual.verdict import VERDICT_RULE, decide
 from evalkit.errors import ConfigError, InputDataError
 from evalkit.results import Result, Summary, record_warnings
@@ -175,6 +175,71 @@ class Assessment(Result):
                        f"{r.table['estimate'].min():.2f} to {r.table['estimate'].max():.2f}.")
         return "\n\n".join(out)
 
+    def comparators_text(self) -> str:
+        """The comparators with their pre-period features, as fixed-format text."""
+        from evalkit.counterfactual._panel import pre_features
+
+        su = self.setup
+        f = pre_features(su.logs, su.pre, su.years)
+        names = self.options.get("_names", {})
+        lines = [f"{len(su.comparators)} comparators, nearest first (pre-period mean of the log series and "
+                 "its yearly trend):",
+                 f"  {'code':>5} {'authority':<30}{'pre mean':>10}{'trend':>8}{'distance':>10}"]
+        for c in [su.code, *su.comparators]:
+            lab = names.get(c, c)
+            d = "" if c == su.code else f"{su.distance[c]:.2f}"
+            lines.append(f"  {c:>5} {lab[:29]:<30}{math.exp(f.loc[c, 'pre_level']):>10.1f}"
+                         f"{f.loc[c, 'pre_trend']:>+8.3f}{d:>10}")
+        return "\n".join(lines)
+
+    def event_study_text(self) -> str:
+        """The event study as fixed-format text (ratios, two decimals)."""
+        es = self.event_study
+        lines = [f"reference year {es.ref_year}; pre-period check placebo p = {es.pretrend_p:.2f}",
+                 f"  {'year':>6}{'ratio':>8}{'placebo band':>18}"]
+        for r in es.coefs.itertuples():
+            flag = "  outside the band" if r.year in es.outside else ""
+            lines.append(f"  {r.year:>6}{r.estimate:>8.2f}{f'{r.placebo_lower:.2f} to {r.placebo_upper:.2f}':>18}{flag}")
+        return "\n".join(lines)
+
+    def plot_event_study(self, ax: Any = None) -> Any:
+        """Event-study coefficients (ratios) with the placebo band."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(8, 4))
+        else:
+            fig = ax.figure
+        c = self.event_study.coefs
+        ax.fill_between(c["year"], c["placebo_lower"], c["placebo_upper"], color="0.85",
+                        label="placebo 95% band")
+        pre = c["year"] < self.start_year
+        ax.plot(c.loc[pre, "year"], c.loc[pre, "estimate"], "o", color="0.4", label="before the start")
+        ax.plot(c.loc[~pre, "year"], c.loc[~pre, "estimate"], "o", color="C3", label="from the start")
+        ax.axhline(1, color="0.2", lw=0.8)
+        ax.axvline(self.start_year - 0.5, color="0.3", ls="--", lw=1)
+        ax.set_yscale("log")
+        ax.set_xlabel("year ending 31 March")
+        ax.set_ylabel(f"gap ratio to {self.event_study.ref_year}")
+        ax.set_title(f"{self.la_name}: event study (reference {self.event_study.ref_year})", fontsize="medium")
+        ax.legend(fontsize="small")
+        fig.tight_layout()
+        return fig
+
+    def findings_text(self) -> str:
+        """:meth:`findings` as plain text (for printed, output-checked cells)."""
+        from evalkit.results import _plain
+
+        return _plain(self.findings())
+
+    def effects_rounded(self, digits: int = 3) -> pd.DataFrame:
+        """The effects table rounded for a derived CSV (stable across machines)."""
+        t = self.effects.copy()
+        for c in ("estimate", "ci_lower", "ci_upper", "p_value"):
+            t[c] = t[c].astype(float).round(digits)
+        return t.assign(la_name=self.la_name, measure=self.measure, start_year=self.start_year,
+                        verdict=self.verdict)
+
     def summary(self) -> Summary:
         tab = self.effects.copy()
         for c in ("estimate", "ci_lower", "ci_upper"):
@@ -228,7 +293,8 @@ def mde_from_placebos(placebos: np.ndarray, alpha: float = 0.05, power: float = 
     """Smallest reduction detected with ``power`` by the placebo interval.
 
     The interval's upper end is below 1 when the log estimate is below the
-    placebos' ``alpha/2`` quantile; with noise distributed as the placebos, a
+    placebos' ``k``-th order statistic (``k = floor(alpha/2 (n+1))``, see
+    :func:`evalkit.counterfactual.designs.placebo_interval`); with noise distributed as the placebos, a
     true log effect ``d`` is detected with probability ``power`` when
     ``d = q(alpha/2) - q(power)``. Returned as a share, ``1 - exp(d)``.
     """
@@ -236,8 +302,9 @@ def mde_from_placebos(placebos: np.ndarray, alpha: float = 0.05, power: float = 
     pl = pl[np.isfinite(pl)]
     if len(pl) < 2:
         return float("nan")
-    if len(pl) >= dz.MIN_PLACEBOS_QUANTILE:
-        d = float(np.quantile(pl, alpha / 2) - np.quantile(pl, power))
+    k = int(math.floor(alpha / 2 * (len(pl) + 1)))
+    if k >= 1:
+        d = float(np.sort(pl)[k - 1] - np.quantile(pl, power))
     else:
         from scipy import stats
 
@@ -361,7 +428,8 @@ def assess(
     notes += su.notes
     errors = errors or default_errors(len(su.years))
     results: list[dz.DesignEffect] = []
-    opts: dict[str, Any] = {"errors": errors, "n_comparators": n_comparators, "alpha": alpha}
+    opts: dict[str, Any] = {"errors": errors, "n_comparators": n_comparators, "alpha": alpha,
+                            "_names": names_of(check_series(series)).to_dict()}
     with record_warnings(notes):
         if "its" in designs:
             results.append(dz.its_single(su, errors, alpha))

@@ -269,3 +269,40 @@ def fill_start_years(adopters: pd.DataFrame, assume: str = "stated") -> pd.DataF
     a = a[a["start_year"].notna()].copy()
     a["start_year"] = a["start_year"].astype(int)
     return a[["la_name", "start_year", "date_quality"]].reset_index(drop=True)
+
+
+def programme_table(runs: dict[str, ProgrammeResult], as_text: bool = False, digits: int = 3) -> pd.DataFrame:
+    """One row per run (e.g. per start-year assumption): adopters used, ratio, interval, breakdown M.
+
+    With ``as_text`` the numbers are formatted with two decimals (for printed, checked cells);
+    otherwise rounded to ``digits`` (for derived CSVs).
+    """
+    rows = []
+    for name, r in runs.items():
+        rows.append({"assumption": name, "adopters_used": int(r.adopters["used"].sum()),
+                     "estimate": r.estimate, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
+                     "breakdown_m": r.breakdown_m})
+    t = pd.DataFrame(rows)
+    if as_text:
+        for c in ("estimate", "ci_lower", "ci_upper"):
+            t[c] = t[c].map(_r)
+        t["breakdown_m"] = t["breakdown_m"].map(lambda v: "-" if not np.isfinite(v) else f"{v:g}")
+        return t
+    return t.round({c: digits for c in ("estimate", "ci_lower", "ci_upper")})
+
+
+def programme_findings(scan_result: Any, runs: dict[str, ProgrammeResult]) -> str:
+    """Plain-text findings of a scan and programme runs, verdicts first."""
+    lines = []
+    for name, r in runs.items():
+        inside = r.ci_lower <= 1 <= r.ci_upper
+        verdict = "no detectable effect" if inside else ("reduction" if r.ci_upper < 1 else "increase")
+        lines.append(f"Programme, {name} start years ({int(r.adopters['used'].sum())} adopters): {verdict} "
+                     f"(95% interval {_r(r.ci_lower)} to {_r(r.ci_upper)}).")
+    if scan_result is not None and scan_result.highlight is not None:
+        pos = scan_result.position(scan_result.highlight)
+        lines.append(f"Scan: {pos['la_name']}'s single-series level change is "
+                     f"{'outside' if pos['outside_95'] else 'inside'} the 95% funnel limits of all "
+                     f"{len(scan_result.table)} authorities (ratio {pos['estimate']:.2f}; median of all "
+                     f"authorities {scan_result.centre:.2f}).")
+    return "\n".join(lines)
