@@ -81,8 +81,8 @@ class Robustness(Result):
         fams = list(dict.fromkeys(t["family"]))
         for i, fam in enumerate(fams):
             sub = t[t["family"] == fam]
-            ax.errorbar(sub.index, sub["estimate"], yerr=[sub["estimate"] - sub["ci_lower"],
-                                                          sub["ci_upper"] - sub["estimate"]],
+            e, lo, hi = (sub[c].to_numpy(float) for c in ("estimate", "ci_lower", "ci_upper"))
+            ax.errorbar(sub.index.to_numpy(), e, yerr=np.vstack([e - lo, hi - e]),
                         fmt="o", color=f"C{i}", capsize=2, label=fam)
         ax.axhline(1, color="0.2", lw=0.8)
         ax.axhline(self.main, color="C3", ls=":", lw=1, label="main estimate")
