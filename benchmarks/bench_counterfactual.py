@@ -36,8 +36,8 @@ def main(quick: bool = False) -> int:
     dt = time.perf_counter() - t0
     print(f"scan: {len(r.table)} authorities in {dt:.2f} s (target < 5 s): {'PASS' if dt < 5 else 'FAIL'}")
 
-    n_assess = 60 if quick else 400
-    n_prog = 20 if quick else 200
+    n_assess = 40 if quick else 150
+    n_prog = 20 if quick else 100
     warnings.simplefilter("ignore")
     print(f"\nassess, {n_assess} random authorities per scenario (adolescent_starts, 20 comparators):")
     for red, seed in ((0.0, 101), (0.15, 102), (0.40, 103)):

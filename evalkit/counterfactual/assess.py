@@ -75,7 +75,7 @@ class Robustness(Result):
 
         t = self.table.sort_values("estimate").reset_index(drop=True)
         if ax is None:
-            fig, ax = plt.subplots(figsize=(9, 4.2))
+            fig, ax = plt.subplots(figsize=(10, 4.8))
         else:
             fig = ax.figure
         fams = list(dict.fromkeys(t["family"]))
@@ -90,7 +90,7 @@ class Robustness(Result):
         ax.set_xticks(t.index, t["spec"], rotation=60, ha="right", fontsize="x-small")
         ax.set_ylabel("ratio to counterfactual (log scale)")
         ax.set_title(f"{self.la_name}: specification curve", fontsize="medium")
-        ax.legend(fontsize="x-small", loc="best")
+        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
         return fig
 

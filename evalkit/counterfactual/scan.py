@@ -115,6 +115,12 @@ class ScanResult(Result):
                 ax.scatter(r["size"], r["estimate"], s=60, color="C3", zorder=3, label=str(r["la_name"].iloc[0]))
         ax.set_xscale("log")
         ax.set_yscale("log")
+        from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+        ax.yaxis.set_major_locator(FixedLocator([0.25, 0.5, 0.7, 1, 1.4, 2, 4]))
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(ScalarFormatter())
+            axis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(f"mean yearly {self.measure} before {self.start_year} (log scale)")
         ax.set_ylabel("level change ratio (log scale)")
         ax.set_title(f"Every authority's level change from {self.start_year}", fontsize="medium")
