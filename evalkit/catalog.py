@@ -107,6 +107,12 @@ CATALOG: dict[str, NotebookEntry] = {
             la_params={"data_dir": "{la_dir}"},  # always the LA's own file: a missing one is an error, never synthetic
             scaffold=("survey_responses_wide",),
         ),
+        NotebookEntry(
+            "10_programme_and_scan",
+            "Every LA's level change (funnel plot) and the programme estimate over the seed-named adopters",
+            data_param=None,
+            needs_panel=True,
+        ),
     ]
 }
 

@@ -41,6 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import EvalkitWarning
+
 __all__ = [
     "LACompareError",
     "ComparatorSet",
@@ -608,6 +610,17 @@ class EventStudyResult:
     coefs: pd.DataFrame
     placebo_coefs: pd.DataFrame = field(repr=False)
     pretrend_p_value: float = float("nan")
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pre_outside_band(self) -> list[int]:
+        """Calendar years before the start whose coefficient lies outside the placebo band."""
+        c = self.coefs
+        if "placebo_lower" not in c:
+            return []
+        pre = c[(c["rel_year"] < 0) & (c["rel_year"] != self.ref) & c["placebo_lower"].notna()]
+        out = pre[(pre["estimate"] < pre["placebo_lower"]) | (pre["estimate"] > pre["placebo_upper"])]
+        return [int(k) + self.start_year for k in out["rel_year"]]
 
     def summary(self) -> str:
         lines = [
@@ -632,6 +645,7 @@ class EventStudyResult:
             if np.isfinite(self.pretrend_p_value)
             else "  pre-period check: not available (no placebos)"
         )
+        lines += [f"  warning: {n}" for n in self.notes]
         return "\n".join(lines)
 
     def plot(self, *, ax: Any = None, ylabel: str = "difference from comparators") -> Any:
@@ -726,7 +740,7 @@ def event_study(
         if np.isfinite(t_rms):
             p_pre = _placebo_p(t_rms, pl_rms)
     names = _names(s)
-    return EventStudyResult(
+    res = EventStudyResult(
         treated=code,
         treated_name=str(names.get(code, code)),
         comparators=comps,
@@ -736,6 +750,16 @@ def event_study(
         placebo_coefs=placebo_coefs,
         pretrend_p_value=p_pre,
     )
+    outside = res.pre_outside_band
+    if outside:
+        msg = (
+            f"pre-period coefficient(s) for {', '.join(map(str, outside))} lie outside the placebo "
+            f"95% band: the treated authority did not move with its comparators before the start "
+            f"(relative to the reference year {start_year + ref}), so parallel trends are in doubt"
+        )
+        res.notes.append(msg)
+        warnings.warn(msg, EvalkitWarning, stacklevel=2)
+    return res
 
 
 # --------------------------------------------------------------------------- synthetic control
