@@ -69,11 +69,20 @@ def checked_outputs(nb: dict) -> list[tuple[int, str]]:
     for cell in nb["cells"]:
         if cell["cell_type"] != "code" or MARK not in "".join(cell["source"]):
             continue
-        parts = []
+        parts: list[str] = []
+        stream = False
         for o in cell.get("outputs", []):
             if o["output_type"] == "stream" and o.get("name") == "stdout":
-                parts.append("".join(o["text"]))
-            elif o["output_type"] in ("execute_result", "display_data"):
+                # consecutive stream chunks are one text however the kernel split them (as nbval)
+                text = "".join(o["text"])
+                if stream:
+                    parts[-1] += text
+                else:
+                    parts.append(text)
+                stream = True
+                continue
+            stream = False
+            if o["output_type"] in ("execute_result", "display_data"):
                 parts.append("".join(o.get("data", {}).get("text/plain", "")))
             elif o["output_type"] == "error":
                 parts.append(f"ERROR {o.get('ename')}: {o.get('evalue')}")
@@ -90,11 +99,15 @@ def _hash_tree(folder: Path) -> dict[str, str]:
     }
 
 
-def run_one(nb_path: Path, env: dict[str, str], work: Path) -> tuple[dict, dict[str, str]]:
-    """Execute one notebook with ``env`` overrides; return it and the hashes of what it wrote."""
+def run_one(nb_path: Path, env: dict[str, str], work: Path, out_dir: Path) -> tuple[dict, dict[str, str]]:
+    """Execute one notebook with ``env`` overrides; return it and the hashes of what it wrote.
+
+    ``out_dir`` is the same path in every configuration (tables may record it), emptied between
+    configurations by the caller.
+    """
     import papermill as pm
 
-    out_dir = work / "derived"
+    work.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel process inherits the environment
@@ -113,7 +126,7 @@ def run_one(nb_path: Path, env: dict[str, str], work: Path) -> tuple[dict, dict[
                 os.environ[k] = v
     done = work / nb_path.name
     nb = json.loads(done.read_text()) if done.exists() else {"cells": []}
-    return nb, _hash_tree(out_dir)
+    return nb, _hash_tree(out_dir / nb_path.stem)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,11 +143,14 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
     derived: dict[str, dict[str, dict[str, str]]] = {}
     try:
+        out_dir = tmp / "derived"
         for name, env in configs:
             print(f"== {name}", flush=True)
+            shutil.rmtree(out_dir, ignore_errors=True)
+
             # OPENBLAS_CORETYPE is read when the kernel starts: one config at a time, notebooks in parallel.
             def job(p: Path, name: str = name, env: dict[str, str] = env) -> tuple[Path, dict, dict[str, str]]:
-                nb, hashes = run_one(p, env, tmp / name.replace("=", "_") / p.stem)
+                nb, hashes = run_one(p, env, tmp / name.replace("=", "_") / p.stem, out_dir)
                 return p, nb, hashes
 
             with ThreadPoolExecutor(max_workers=max(1, args.workers)) as ex:
