@@ -59,17 +59,16 @@ $(STAMP): $(LOCK) pyproject.toml
 reproduce: install
 	$(BIN)/evalkit reproduce
 
-# Unit tests and notebooks in one parallel run. --dist loadgroup spreads unit tests one by
-# one and keeps each notebook's cells together, in order, on one worker and one kernel
-# (conftest.py puts each notebook in its own group).
+# Unit tests and notebooks in one parallel run; --dist loadfile keeps each notebook (and each
+# test file) on one worker, so a notebook's cells run in order on one kernel.
 test: install
-	$(PYTEST) --dist loadgroup $(NBVAL) tests notebooks/
+	$(PYTEST) --dist loadfile $(NBVAL) tests notebooks/
 
 unit: install
-	$(PYTEST) --dist loadgroup tests
+	$(PYTEST) --dist loadfile tests
 
 nbval: install
-	$(PYTEST) --dist loadgroup $(NBVAL) notebooks/
+	$(PYTEST) --dist loadfile $(NBVAL) notebooks/
 
 lint: install
 	$(BIN)/ruff check evalkit tests benchmarks notebooks

@@ -143,54 +143,6 @@ def test_notebook_error_is_reported_not_raised(tmp_path):
     assert not (result.run_dir / "crashtown" / f"{NB}.ipynb").exists()
 
 
-def test_dask_cluster_runs_tasks_and_survives_a_dead_worker(tmp_path):
-    """`--scheduler tcp://...`: the same task function on a two-process Dask cluster; a worker
-    killed in the middle of a task gives that task `failed` with a reason, and the batch goes on."""
-    import os
-    import signal
-    import threading
-
-    dask = pytest.importorskip("dask")
-    distributed = pytest.importorskip("dask.distributed")
-    base, out = tmp_path / "las", tmp_path / "runs"
-    batch.new_la("Dasktown", base=base, notebooks=[NB], synthetic=True)
-    batch.new_la("Killtown", base=base, notebooks=[NB], synthetic=True, seed=1)
-    killed: list[str] = []
-
-    def kill_the_killtown_worker(address: str, stop: threading.Event) -> None:
-        with distributed.Client(address) as client:
-            pids = client.run(os.getpid)
-            while not stop.is_set():
-                for worker, keys in client.processing().items():
-                    if any("killtown" in str(k) for k in keys):
-                        os.kill(pids[worker], signal.SIGKILL)
-                        killed.append(worker)
-                        return
-                stop.wait(0.1)
-
-    # no retries on another worker: a task whose worker dies is reported, not rerun
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        stop = threading.Event()
-        killer = threading.Thread(target=kill_the_killtown_worker, args=(cluster.scheduler_address, stop))
-        killer.start()
-        try:
-            result = batch.run_batch(["Dasktown", "Killtown"], base=base, out=out,
-                                     scheduler=cluster.scheduler_address, progress=False)
-        finally:
-            stop.set()
-            killer.join(30)
-    assert killed, "the Killtown task was never seen running"
-    by = {t.slug: t for t in result.tasks}
-    assert by["dasktown"].status == "ok" and Path(by["dasktown"].html).exists()
-    assert by["killtown"].status == "failed"
-    assert by["killtown"].error.startswith("worker died: KilledWorker")
-    manifest = json.loads((result.run_dir / "manifest.json").read_text())
-    assert manifest["command"]["scheduler"] == cluster.scheduler_address
-    assert [t["status"] for t in manifest["tasks"]] == ["ok", "failed"]
-
-
 def test_cli_batch_reports_every_bad_la_then_exits_1(tmp_path, monkeypatch, capsys):
     from evalkit.cli import main
 
@@ -207,32 +159,6 @@ def test_cli_batch_reports_every_bad_la_then_exits_1(tmp_path, monkeypatch, caps
     (run,) = (tmp_path / "runs").iterdir()
     statuses = [t["status"] for t in json.loads((run / "manifest.json").read_text())["tasks"]]
     assert statuses == ["invalid", "invalid"]
-
-
-def test_reproduce_runs_through_the_batch_engine(tmp_path, capfd):
-    """`make reproduce`: shipped notebook, default parameters, the batch manifest, counts, memory,
-    and no "Kernel is running over TCP without encryption" in what the user sees."""
-    import os
-
-    from evalkit.paths import DERIVED
-    from evalkit.report import summarise_file
-
-    nb = "04_ofsted_edging_away"
-    env_before = dict(os.environ)
-    result = batch.reproduce([nb], out=tmp_path, workers=1, progress=True)
-    printed = capfd.readouterr()
-    assert dict(os.environ) == env_before  # the in-process worker leaves this process as it was
-    (t,) = result.tasks
-    assert t.status == "ok", t.error
-    assert t.parameters == {} and Path(t.output) == result.run_dir / f"{nb}.ipynb" and Path(t.output).exists()
-    assert t.counts == summarise_file(DERIVED / nb / "reproduction.csv") and sum(t.counts.values()) > 0
-    line = result.summary_lines()[0]
-    assert line.startswith(nb) and "exact " in line and "not_reproducible " in line
-    assert "without encryption" not in printed.out + printed.err
-    assert "LA x notebook" in printed.err  # the batch progress bar
-    manifest = json.loads((result.run_dir / "manifest.json").read_text())
-    assert manifest["command"]["reproduce"] is True and manifest["tasks"][0]["kernel_peak_rss_mb"] > 50
-    assert any(k.endswith(f"{nb}.ipynb") for k in manifest["inputs"]["shipped"])
 
 
 def test_params_problems_name_the_file_and_key(tmp_path):
