@@ -1058,7 +1058,8 @@ def validate_folder(folder: str | Path, *, strict: bool = True) -> tuple[dict[st
     if not folder.exists():
         return tables, [Problem(_display(folder), "folder-missing", "the folder does not exist")]
     files = [folder] if folder.is_file() else sorted(folder.rglob("*.csv"))
-    if not files:
+    if not files and not (folder.is_dir() and (folder / "params.yaml").is_file()):
+        # (an LA folder may hold only params.yaml, its notebooks reading data_dir folders elsewhere)
         problems.append(Problem(_display(folder), "no-tables", "no CSV files found"))
     by_dir: dict[Path, dict[str, pd.DataFrame]] = {}
     for f in files:
