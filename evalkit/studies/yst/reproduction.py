@@ -262,6 +262,11 @@ class YSTResult(Result):
         stats = disclosure.suppress_statistics(self.ratings, "ratings_available", ["median", "mean", "min", "max"])
         return disclosure.suppress(stats, ["case_studies", "data_yes", "data_no", "data_unknown", "ratings_available"])
 
+    def rating_text(self) -> str:
+        """:meth:`rating_table` as fixed text ("" without the coverage table)."""
+        t = self.rating_table()
+        return "" if t is None else t.to_string(index=False)
+
     def training_table(self) -> pd.DataFrame | None:
         """People trained by role, counts of 1-5 suppressed."""
         return None if self.training is None else disclosure.suppress(self.training, ["persons"])
