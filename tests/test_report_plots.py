@@ -25,8 +25,9 @@ def matched():
 
 @pytest.fixture(autouse=True)
 def _style():
-    viz.use_style()
-    yield
+    with matplotlib.rc_context():  # the style must not leak into other test modules
+        viz.use_style()
+        yield
     plt.close("all")
 
 

@@ -17,8 +17,9 @@ from evalkit.paths import ROOT  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _style():
-    viz.use_style()
-    yield
+    with matplotlib.rc_context():  # the style must not leak into other test modules
+        viz.use_style()
+        yield
     plt.close("all")
 
 
