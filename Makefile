@@ -93,6 +93,14 @@ lock-py312:
 clean-venv:
 	rm -rf $(VENV)
 
+# Same answer on every machine: rerun every notebook under each OpenBLAS kernel this CPU
+# supports (from /proc/cpuinfo: Prescott always, SandyBridge with avx, Haswell with avx2,
+# SkylakeX with avx512f) and once with one thread; report any checked cell or derived file
+# that differs. Writes only to a temporary folder. See docs/reproducibility.md.
+.PHONY: cross-cpu
+cross-cpu: install
+	$(BIN)/python tools/cross_cpu.py --workers $(JOBS)
+
 # ---------------------------------------------------------------------------
 # Real-client test: every notebook run in JupyterLab in headless Chromium (the
 # system /usr/bin/chromium, installed with apt-get when missing; Playwright from

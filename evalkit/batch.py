@@ -556,17 +556,20 @@ def self_peak_rss_mb() -> float:
     return round(peak / (2**20 if sys.platform == "darwin" else 1024), 1)
 
 
-def export_html(notebook_path: Path, html_path: Path) -> None:
-    """HTML report of an executed notebook with the code hidden (nbconvert)."""
-    import nbformat
-    from nbconvert import HTMLExporter
+def export_html(notebook_path: Path, html_path: Path, *, la: str | None = None, notebook: str | None = None) -> None:
+    """Offline HTML report of an executed notebook (code hidden, images embedded, mode 0644).
 
-    from evalkit.outputs import atomic_write_text
+    The page title names the LA and the analysis, and the text names the folders the run
+    really wrote (:func:`evalkit.html_report.to_html`).
+    """
+    from evalkit.html_report import to_html
 
-    nb = nbformat.read(notebook_path, as_version=4)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
-    atomic_write_text(html_path, body)
+    analysis = notebook or notebook_path.stem
+    try:
+        analysis = entry(analysis).title
+    except KeyError:
+        pass
+    to_html(notebook_path, html_path, la=la, analysis=analysis)
 
 
 def _reproduction_counts(task: dict[str, Any], since: float) -> dict[str, int]:
@@ -603,7 +606,7 @@ def run_task(task: dict[str, Any], reuse_kernel: bool = True) -> dict[str, Any]:
         source = Path(t["source"]) if t.get("source") else NOTEBOOKS / f"{t['notebook']}.ipynb"
         execute(source, Path(t["output"]), t["parameters"], km=km)
         if t.get("html"):
-            export_html(Path(t["output"]), Path(t["html"]))
+            export_html(Path(t["output"]), Path(t["html"]), la=t.get("la"), notebook=t.get("notebook"))
         t["counts"] = _reproduction_counts(t, wall0)
         t["status"] = "ok"
         t["error"] = ""
@@ -688,6 +691,17 @@ class BatchResult:
                 what = "ok (no reproduction table)"
             lines.append(f"{name:<{width}}  {t.seconds:6.1f}s  {what}")
         return lines
+
+
+def _dashboard(run_dir: Path, manifest: dict[str, Any]) -> Path | None:
+    """Write the run's ``index.html`` (one row per LA, one column per notebook); never raises."""
+    from evalkit.html_report import write_dashboard
+
+    try:
+        return write_dashboard(run_dir, manifest)
+    except Exception as err:  # noqa: BLE001 - a dashboard problem must not lose the run
+        print(f"evalkit: the run's index.html could not be written: {type(err).__name__}: {err}", file=sys.stderr)
+        return None
 
 
 def _one_line(text: str) -> str:
@@ -929,6 +943,7 @@ def execute_run(
         manifest["tasks"] = [asdict(x) for x in tasks]
         manifest["memory"] = memory_summary(tasks)
         atomic_json(run_dir / MANIFEST, manifest)
+        _dashboard(run_dir, manifest)
 
     try:
         _dispatch(todo, record, workers=workers, scheduler=scheduler, reuse_kernel=reuse_kernel,
@@ -1063,6 +1078,13 @@ def report(result: BatchResult, rerun: str) -> int:
     """Print a run's summary (one line per task, memory, failures); 0 if every task succeeded."""
     ok = sum(t.status == "ok" for t in result.tasks)
     print(f"\nrun folder: {_show(result.run_dir)}  ({ok}/{len(result.tasks)} ok)")
+    if (result.run_dir / "index.html").exists():
+        print(f"dashboard:  {_show(result.run_dir / 'index.html')}")
+    invalid = sorted({t.slug for t in result.tasks if t.status == "invalid"})
+    for slug in invalid:
+        where = result.run_dir / slug / "VALIDATION_FAILED.txt"
+        extra = f"; every problem is listed in {_show(where)}" if where.exists() else ""
+        print(f"{slug}: failed validation, its notebooks did not run{extra}")
     for line in result.summary_lines():
         print(line)
     mem = result.manifest.get("memory") or {}
