@@ -285,7 +285,7 @@ def params_problems(cfg_path: Path, cfg: dict[str, Any]) -> list[str]:
         for key in values or {}:
             if not isinstance(key, str):
                 problems.append(f"{where}: [params] notebooks.{stem}: parameter name {key!r} is not text")
-    if _validate_params is not None:
+    if _validate_params is not None and cfg_path.is_file():  # the file's own schema (types, keys, paths)
         problems += [str(p) for p in _validate_params(cfg_path)]
     return problems
 
@@ -329,6 +329,10 @@ def validate_la(cfg: LAConfig, notebooks: Iterable[str]) -> dict[str, list[str]]
             mine = set(e.tables)
             used.setdefault(folder, set()).update(mine)
             probs += [str(p) for p in folder_results[folder] if Path(p.file).stem in mine]
+        if e.stem == "06_its_adolescent_entries" and (cfg.folder / "params.yaml").exists():
+            from evalkit.params_schema import data_problems
+
+            probs += data_problems(cfg.folder / "params.yaml")
         out[e.stem] = probs
     other = [
         str(p)

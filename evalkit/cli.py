@@ -37,7 +37,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             folder = resolve(p)
             for yml in sorted(folder.rglob("params.yaml")) if folder.is_dir() else []:
                 if yml.exists():
-                    problems += params_schema.validate_params(yml) + params_schema.missing_tables(yml)
+                    problems += (params_schema.validate_params(yml) + params_schema.missing_tables(yml)
+                                 + params_schema.data_problems(yml))
             tables, found = schemas.validate_folder(p, strict=not args.lenient)
             n_tables += len(tables)
             problems += found

@@ -259,7 +259,7 @@ def read_params(path: str | Path) -> tuple[dict[str, Any] | None, list[str]]:
     return cfg, []
 
 
-def _series_names_la(folder: Path, la_name: str, params: Any) -> list[str]:
+def series_names_la(folder: Path, la_name: str, params: Any) -> list[str]:
     """The LA's own time series must have rows for the LA itself (by the name in params.yaml)."""
     import csv
 
@@ -282,6 +282,23 @@ def _series_names_la(folder: Path, la_name: str, params: Any) -> list[str]:
     shown = ", ".join(repr(n) for n in sorted(names) if n)[:120] or "none"
     return [f"{_show(f)}: column 'la_name': [la-name-mismatch] no row is for {la_name!r}, the la_name in "
             f"params.yaml (rows name {shown}); the time-series notebook analyses the LA by that name"]
+
+
+def data_problems(path: str | Path) -> list[str]:
+    """Problems between ``params.yaml`` and the LA's data that hold back one notebook only.
+
+    Today: the LA's own time series (notebook 06) must have rows for the ``la_name`` given in
+    ``params.yaml``. These are not problems of the file itself, so :func:`validate_params`
+    leaves them out and the batch holds back only the notebook concerned.
+    """
+    path = Path(path)
+    cfg, _ = read_params(path)
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("la_name"), str):
+        return []
+    nbs = cfg.get("notebooks")
+    if isinstance(nbs, dict) and "06_its_adolescent_entries" in nbs:
+        return series_names_la(path.parent, cfg["la_name"], nbs["06_its_adolescent_entries"])
+    return []
 
 
 def validate_params(path: str | Path) -> list[str]:
@@ -307,8 +324,6 @@ def validate_params(path: str | Path) -> list[str]:
     nbs = cfg.get("notebooks")
     if nbs is None:
         return problems
-    if isinstance(nbs, dict) and "06_its_adolescent_entries" in nbs and isinstance(cfg.get("la_name"), str):
-        problems += _series_names_la(path.parent, cfg["la_name"], nbs["06_its_adolescent_entries"])
     if not isinstance(nbs, dict):
         problems.append(f"{shown}: notebooks: [params-type] must map notebook names to their parameters, "
                         f"not {_kind(nbs)}")

@@ -132,13 +132,14 @@ def status_started(manifest: dict, slug: str) -> str:
 def test_notebook_error_is_reported_not_raised(tmp_path):
     base, out = tmp_path / "las", tmp_path / "runs"
     folder = batch.new_la("Crashtown", base=base, notebooks=[NB], synthetic=True)
-    # valid per the schema, but the ratings file parameter points nowhere: the notebook raises
+    # valid per the params schema (a CSV inside the repository), but not a ratings table: the
+    # notebook itself raises, and the batch records that as this task's failure
     cfg = yaml.safe_load((folder / "params.yaml").read_text())
-    cfg["notebooks"][NB]["ratings_file"] = str(tmp_path / "missing.csv")
+    cfg["notebooks"][NB]["ratings_file"] = "data/raw/000_gloucestershire_yst/unit_costs.csv"
     (folder / "params.yaml").write_text(yaml.safe_dump(cfg))
     result = batch.run_batch(["Crashtown"], base=base, out=out, workers=1, progress=False)
     t = result.tasks[0]
-    assert t.status == "failed" and "file-missing" in t.error
+    assert t.status == "failed" and "unit_costs.csv" in t.error and "Traceback" not in t.error
     assert (result.run_dir / "crashtown" / f"{NB}.ipynb.failed").exists()
     assert not (result.run_dir / "crashtown" / f"{NB}.ipynb").exists()
 

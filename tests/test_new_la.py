@@ -45,7 +45,8 @@ def blocking(folder: Path, stem: str) -> list[str]:
     """What validation reports against one notebook of an LA folder (as `evalkit validate` does)."""
     e = entry(stem)
     yml = folder / "params.yaml"
-    problems = [p for p in params_schema.validate_params(yml) + params_schema.missing_tables(yml)]
+    problems = [p for p in params_schema.validate_params(yml) + params_schema.missing_tables(yml)
+                + params_schema.data_problems(yml)]
     _, found = schemas.validate_folder(folder, strict=False)
     problems += [str(p) for p in found if Path(p.file).stem in e.tables]
     def mine(p: str) -> bool:

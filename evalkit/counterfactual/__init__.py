@@ -33,6 +33,7 @@ from evalkit.counterfactual.panel_io import assess_from_panel
 from evalkit.counterfactual.programme import (
     ProgrammeResult,
     fill_start_years,
+    plot_programme_runs,
     programme,
     programme_findings,
     programme_table,
@@ -57,6 +58,7 @@ __all__ = [
     "programme",
     "fill_start_years",
     "programme_findings",
+    "plot_programme_runs",
     "programme_table",
     "ProgrammeResult",
     "ScanResult",

@@ -306,3 +306,30 @@ def programme_findings(scan_result: Any, runs: dict[str, ProgrammeResult]) -> st
                      f"{len(scan_result.table)} authorities (ratio {pos['estimate']:.2f}; median of all "
                      f"authorities {scan_result.centre:.2f}).")
     return "\n".join(lines)
+
+
+def plot_programme_runs(runs: dict[str, ProgrammeResult]) -> Any:
+    """One event-study panel per start-year assumption, side by side, on a shared ratio axis.
+
+    Parameters
+    ----------
+    runs
+        Assumption name -> :class:`ProgrammeResult` (as :func:`fill_start_years` names them).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(runs), figsize=(5.2 * len(runs), 4.2), sharey=True, squeeze=False)
+    for ax, (name, r) in zip(axes[0], runs.items(), strict=True):
+        r.plot(ax=ax)
+        ax.set_title(f"{name} start years ({int(r.adopters['used'].sum())} adopters)", fontsize="medium")
+        if ax is not axes[0][0]:
+            ax.set_ylabel("")
+            legend = ax.get_legend()
+            if legend is not None:
+                legend.remove()
+    fig.tight_layout()
+    return fig

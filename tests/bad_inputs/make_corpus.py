@@ -81,7 +81,7 @@ FAULTS: dict[str, tuple[str, str, str | bytes]] = {
     # params.yaml
     "params_unknown_key": ("params.yaml", "params-unknown-key", "la_name: Params Unknown Key\nnotebook:\n  01_gloucestershire_yst: {}\n"),
     "params_unknown_parameter": ("params.yaml", "params-unknown-key", "la_name: Params Unknown Parameter\nnotebooks:\n  06_its_adolescent_entries:\n    start_yr: 2016\n"),
-    "params_wrong_type": ("params.yaml", "params-type", "la_name: Params Wrong Type\nnotebooks:\n  06_its_adolescent_entries:\n    comparators: 1\n"),
+    "params_wrong_type": ("params.yaml", "params-type", "la_name: Params Wrong Type\nnotebooks:\n  06_its_adolescent_entries:\n    measure: 1\n"),
     "params_bool_text": ("params.yaml", "params-type", "la_name: Params Bool Text\nnotebooks:\n  01_gloucestershire_yst:\n    case_level_public: 'maybe'\n"),
     "params_escape": ("params.yaml", "params-path", "la_name: Params Escape\nnotebooks:\n  01_gloucestershire_yst:\n    data_dir: ../../etc\n"),
     "params_la_name_slash": ("params.yaml", "params-la-name", "la_name: Bar/town\nnotebooks:\n  01_gloucestershire_yst: {}\n"),

@@ -73,7 +73,13 @@ class SeftonExtension(Result):
 
     def parameter_table(self) -> pd.DataFrame:
         """Every parameter of the extended model with its price year, confidence, range and source."""
-        return self.params.table()[["name", "value", "price_year", "confidence", "low", "high", "source"]]
+        cols = ["name", "value", "price_year", "confidence", "low", "high", "source"]
+        return self.params.table()[cols].rename(columns={"name": "parameter"})
+
+    def back_solved_table(self) -> pd.DataFrame:
+        """The unit costs back-solved from the report's totals, with their units and notes."""
+        t = self.params.table().query("back_solved")[["name", "value", "unit", "note"]]
+        return t.rename(columns={"name": "parameter"})
 
     def break_even_text(self) -> str:
         """(1) the report's valuation: fewer new entrants for the LA to break even; (2) the extended model."""
