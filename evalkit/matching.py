@@ -1701,3 +1701,24 @@ def effects_table(result: MatchResult, digits: int = 3) -> pd.DataFrame:
     e["p_value"] = e["p_value"].round(4)
     return e
 
+
+
+def recovery_text(result: MatchResult, truth: Mapping[str, float],
+                  estimators: Sequence[str] = ("naive", "matching", "regression_adjusted")) -> str:
+    """Each estimate beside a known true effect (synthetic data), and whether its interval covers it.
+
+    Only meaningful where the truth is known: a simulated cohort whose effects were set by
+    construction. One line per outcome and estimator, then the largest |SMD| after matching.
+    """
+    eff = result.effects.set_index(["outcome", "estimator"])
+    lines = []
+    for o in dict.fromkeys(result.effects["outcome"]):  # the outcomes in the order they were estimated
+        if o not in truth:
+            continue
+        for est in estimators:
+            r = eff.loc[(o, est)]
+            covered = "covers" if r["ci_lower"] <= truth[o] <= r["ci_upper"] else "MISSES"
+            lines.append(f"{o:<17} {est:<20} {r['estimate']:>7.3f}  [{r['ci_lower']:>7.3f}, {r['ci_upper']:>7.3f}]"
+                         f"  truth {truth[o]:>7.3f}: {covered}")
+    lines.append(f"\nmax |SMD| after matching: {result.max_abs_smd():.3f}")
+    return "\n".join(lines)

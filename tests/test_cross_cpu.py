@@ -72,3 +72,14 @@ def test_equidistant_candidates_come_in_rank_order():
     d, i = matching._ordered_query(tree, np.array([[0.0]]), 3, rank)
     assert i.tolist() == [[0, 2, 3]]
     assert d.tolist() == [[0.0, 1.0, 1.0]]
+
+
+def test_recovery_text_reports_coverage_of_a_known_truth():
+    df = _tied_cohort()
+    res = matching.match(df, "t", ["a", "b"], outcome="y", seed=5)
+    est = res.effects.set_index(["outcome", "estimator"]).loc[("y", "matching")]
+    inside, outside = float(est["estimate"]), float(est["ci_upper"]) + 1.0
+    assert "y                 matching" in matching.recovery_text(res, {"y": inside})
+    assert ": covers" in matching.recovery_text(res, {"y": inside}).splitlines()[1]
+    assert ": MISSES" in matching.recovery_text(res, {"y": outside}).splitlines()[1]
+    assert matching.recovery_text(res, {}).strip().startswith("max |SMD|")

@@ -51,9 +51,7 @@ MAX_CELL_LINES = 12
 MAX_NOTEBOOK_LINES = 80
 #: Notebooks not yet thinned, each listed by name (xfail, strict: thinning one makes its test pass and
 #: the xfail must then be removed here).
-NOT_YET_THIN: dict[str, str] = {
-    "08_matching_child_level": "owned by the reports rework",
-}
+NOT_YET_THIN: dict[str, str] = {}
 
 
 #: Notebooks that open, right after the parameters, with a "Findings" section.

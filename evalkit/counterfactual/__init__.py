@@ -36,6 +36,7 @@ from evalkit.counterfactual.programme import (
     plot_programme_runs,
     programme,
     programme_findings,
+    programme_runs,
     programme_table,
 )
 from evalkit.counterfactual.scan import ScanResult, scan
@@ -59,6 +60,7 @@ __all__ = [
     "fill_start_years",
     "programme_findings",
     "plot_programme_runs",
+    "programme_runs",
     "programme_table",
     "ProgrammeResult",
     "ScanResult",

@@ -333,3 +333,16 @@ def plot_programme_runs(runs: dict[str, ProgrammeResult]) -> Any:
                 legend.remove()
     fig.tight_layout()
     return fig
+
+
+#: The start-year assumptions :func:`fill_start_years` knows, in the order they are reported.
+ASSUMPTIONS = ("stated", "earliest", "latest")
+
+
+def programme_runs(series: pd.DataFrame, adopters: pd.DataFrame, **options: Any) -> dict[str, ProgrammeResult]:
+    """:func:`programme` once per start-year assumption (stated, earliest, latest).
+
+    Uncertain adoption dates are the largest unknown of a programme estimate; running every
+    assumption side by side shows how much the estimate depends on them.
+    """
+    return {a: programme(series, fill_start_years(adopters, a), **options) for a in ASSUMPTIONS}
