@@ -17,9 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -56,21 +54,10 @@ _NET_REF = re.compile(
 
 def write_public(path: str | Path, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` atomically with mode :data:`FILE_MODE` (0644)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from evalkit.outputs import atomic_write_bytes
+
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_bytes(path, raw, mode=FILE_MODE)
 
 
 def network_references(text: str) -> list[str]:

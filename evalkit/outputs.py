@@ -32,8 +32,12 @@ def _guard(path: Path) -> Path:
     raise OutputError(f"refusing to write {path}: data/raw holds inputs and is never written by code")
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+def atomic_write_bytes(path: str | Path, data: bytes, *, mode: int | None = None) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+
+    ``mode`` sets the file's permissions (e.g. ``0o644`` for a report others read); by default
+    the temporary file's own (0600) is kept.
+    """
     path = _guard(Path(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -42,6 +46,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
