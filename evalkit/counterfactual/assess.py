@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,8 @@ from evalkit.counterfactual._panel import Setup, check_series, names_of, setup
 from evalkit.counterfactual.verdict import VERDICT_RULE, decide
 from evalkit.errors import ConfigError, InputDataError
 from evalkit.results import Result, Summary, record_warnings
+from evalkit.viz import legend_outside
+from evalkit.viz.labels import label
 
 #: Series shorter than this (points of the treated authority) get OLS errors by default.
 #: The REML AR(1) default of :mod:`evalkit.its` was validated by simulation only from 24
@@ -220,10 +223,10 @@ class Assessment(Result):
         ax.axvline(self.start_year - 0.5, color="0.3", ls="--", lw=1)
         ax.set_yscale("log")
         ax.set_xlabel("year ending 31 March")
-        ax.set_ylabel(f"gap ratio to {self.event_study.ref_year}")
+        ax.set_ylabel(f"gap ratio to the year ending 31 March {self.event_study.ref_year}")
         ax.set_title(f"{self.la_name}: event study (reference {self.event_study.ref_year})", fontsize="medium")
-        ax.legend(fontsize="small")
-        fig.tight_layout()
+        fig.tight_layout()  # first: the legend is placed below the laid-out tick labels and title
+        legend_outside(ax, where="below", fontsize="small")
         return fig
 
     def findings_text(self) -> str:
@@ -282,10 +285,10 @@ class Assessment(Result):
             ax.plot(d["years"], np.exp(d["synthetic"]), ":", color="C2", label="augmented synthetic control")
         ax.axvline(self.start_year - 0.5, color="0.3", ls="--", lw=1)
         ax.set_xlabel("year ending 31 March")
-        ax.set_ylabel(self.measure)
+        ax.set_ylabel(textwrap.fill(label(self.measure), 32))
         ax.set_title(f"{self.la_name}: verdict - {self.verdict}", fontsize="medium")
-        ax.legend(fontsize="small", loc="best")
-        fig.tight_layout()
+        fig.tight_layout()  # first: the legend is placed below the laid-out tick labels and title
+        legend_outside(ax, where="below", ncol=2, fontsize="small")
         return fig
 
 

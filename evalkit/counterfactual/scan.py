@@ -13,6 +13,8 @@ from scipy import stats
 from evalkit.counterfactual._panel import check_series, resolve
 from evalkit.errors import InputDataError
 from evalkit.results import Result, Summary
+from evalkit.viz import legend_outside
+from evalkit.viz.labels import label
 
 #: Normal quantile of the funnel's outer limits (99.8%) and inner limits (95%).
 FUNNEL_Z = (1.96, 3.09)
@@ -121,10 +123,10 @@ class ScanResult(Result):
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(ScalarFormatter())
             axis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel(f"mean yearly {self.measure} before {self.start_year} (log scale)")
+        ax.set_xlabel(f"{label(self.measure, units=False)}: yearly mean before {self.start_year} (log scale)")
         ax.set_ylabel("level change ratio (log scale)")
         ax.set_title(f"Every authority's level change from {self.start_year}", fontsize="medium")
-        ax.legend(fontsize="small", loc="best")
+        legend_outside(ax, where="right", fontsize="small")
         fig.tight_layout()
         return fig
 
