@@ -99,6 +99,20 @@ def _hash_tree(folder: Path) -> dict[str, str]:
     }
 
 
+def _ipc_kernel_manager():
+    """An unstarted ``evalkit`` kernel manager on IPC transport where the OS has it.
+
+    Unix sockets in a private folder, as the batch engine uses: nothing listens on a port and
+    ipykernel prints no "running over TCP without encryption" warning.
+    """
+    from jupyter_client import KernelManager
+
+    if os.name != "posix":  # pragma: no cover - Windows has no IPC transport
+        return KernelManager(kernel_name=KERNEL), None
+    sockets = tempfile.mkdtemp(prefix="evalkit-kernel-")
+    return KernelManager(kernel_name=KERNEL, transport="ipc", ip=os.path.join(sockets, "k")), sockets
+
+
 def run_one(nb_path: Path, env: dict[str, str], work: Path, out_dir: Path) -> tuple[dict, dict[str, str]]:
     """Execute one notebook with ``env`` overrides; return it and the hashes of what it wrote.
 
@@ -111,14 +125,19 @@ def run_one(nb_path: Path, env: dict[str, str], work: Path, out_dir: Path) -> tu
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel process inherits the environment
+    km, sockets = _ipc_kernel_manager()
     try:
         pm.execute_notebook(
             str(nb_path), str(work / nb_path.name), kernel_name=KERNEL, parameters={"out_dir": str(out_dir)},
-            progress_bar=False, cwd=str(ROOT), log_output=False,
+            progress_bar=False, cwd=str(ROOT), log_output=False, km=km,
         )
     except Exception as exc:  # noqa: BLE001 - a failing run is a reported difference, not a crash
         print(f"  {nb_path.stem} under {env or 'default'}: execution failed: {type(exc).__name__}")
     finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+        if sockets:
+            shutil.rmtree(sockets, ignore_errors=True)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
