@@ -8,6 +8,32 @@ from evalkit.schemas._core import TableSpec, register
 
 COMPARATORS = ["=", "~", ">", ">=", "<", "<="]
 
+
+def provenance_columns(
+    verbatim_required: bool = False, section_description: str = "Section of the source"
+) -> dict[str, pa.Column]:
+    """The provenance columns a transcribed table may carry: section, seed lines and words.
+
+    Parameters
+    ----------
+    verbatim_required
+        Whether every row must quote the source's words (``verbatim``).
+    section_description
+        How the ``section`` column is described in the schema documentation.
+
+    Returns
+    -------
+    dict of str to pandera.Column
+        Columns to unpack into a ``DataFrameSchema``.
+    """
+    return {
+        "section": pa.Column(str, required=False, nullable=True, description=section_description),
+        "seed_lines": pa.Column(str, required=False, nullable=True, description="Lines of the seed text"),
+        "verbatim": pa.Column(
+            str, required=verbatim_required, nullable=not verbatim_required, description="Words of the source"
+        ),
+    }
+
 stated_figures = register(
     TableSpec(
         name="stated_figures",

@@ -20,7 +20,7 @@ from evalkit.schemas._core import (
     register,
     register_folder_check,
 )
-from evalkit.schemas.common import COMPARATORS
+from evalkit.schemas.common import COMPARATORS, provenance_columns
 
 SOURCE = "002_gloucestershire_iis"
 FRAMINGS = ["system", "council"]
@@ -38,14 +38,6 @@ FINANCE_ITEMS = [
     "capital_investment",
     "placement_spend_reduction",
 ]
-
-
-def _prov() -> dict[str, pa.Column]:
-    return {
-        "section": pa.Column(str, required=False, nullable=True, description="Section of the source"),
-        "seed_lines": pa.Column(str, required=False, nullable=True, description="Lines of the seed text"),
-        "verbatim": pa.Column(str, required=False, nullable=True, description="Words of the source"),
-    }
 
 
 comparator = pa.Column(
@@ -110,7 +102,7 @@ glos_iis_finance = register(
                     description="Years the figure spans or is reached within, where stated",
                     metadata={"unit": "years"},
                 ),
-                **_prov(),
+                **provenance_columns(),
             },
             coerce=True,
             strict=False,
@@ -171,7 +163,7 @@ glos_iis_children_in_care = register(
                 "value": pa.Column(float, description="Count of children, or percent", metadata={"unit": "count or %"}),
                 "unit": pa.Column(str, description="'children' or '%'"),
                 "comparator": comparator,
-                **_prov(),
+                **provenance_columns(),
             },
             coerce=True,
             strict=False,
@@ -200,7 +192,7 @@ glos_iis_cohort = register(
                 "value": pa.Column(float, pa.Check.ge(0), description="The figure", metadata={"unit": "see unit"}),
                 "unit": pa.Column(str, description="Unit of the figure"),
                 "base": pa.Column(str, nullable=True, description="Denominator or population, as far as stated"),
-                **_prov(),
+                **provenance_columns(),
             },
             coerce=True,
             strict=False,
@@ -221,7 +213,7 @@ glos_iis_service = register(
                 "value": pa.Column(float, pa.Check.ge(0), description="The figure", metadata={"unit": "see unit"}),
                 "unit": pa.Column(str, description="Unit of the figure"),
                 "comparator": comparator,
-                **_prov(),
+                **provenance_columns(),
             },
             coerce=True,
             strict=False,

@@ -20,7 +20,7 @@ from evalkit.schemas._core import (
     register,
     register_folder_check,
 )
-from evalkit.schemas.common import COMPARATORS
+from evalkit.schemas.common import COMPARATORS, provenance_columns
 
 SOURCE = "004_ofsted_edging_away"
 SAMPLE_GROUPS = ["local_authorities", "families", "young_people", "parents_carers"]
@@ -39,16 +39,6 @@ FEATURE_BASES = ["key factor", "key finding", "finding", "tentative finding", "r
 #: Self-assessment scores: 0 not in place, 1 partly in place, 2 fully in place.
 SCORES = [0, 1, 2]
 FEATURE_ID = r"^F\d{2}$"
-
-
-def _prov(verbatim_required: bool = False) -> dict[str, pa.Column]:
-    return {
-        "section": pa.Column(str, required=False, nullable=True, description="Section of the source"),
-        "seed_lines": pa.Column(str, required=False, nullable=True, description="Lines of the seed text"),
-        "verbatim": pa.Column(
-            str, required=verbatim_required, nullable=not verbatim_required, description="Words of the source"
-        ),
-    }
 
 
 comparator = pa.Column(
@@ -88,7 +78,7 @@ ofsted_sample = register(
                 ),
                 "fieldwork_start": pa.Column("datetime64[ns]", nullable=True, description="First month of visits (YYYY-MM)"),
                 "fieldwork_end": pa.Column("datetime64[ns]", nullable=True, description="Last month of visits (YYYY-MM)"),
-                **_prov(),
+                **provenance_columns(),
             },
             coerce=True,
             strict=False,
@@ -118,7 +108,7 @@ ofsted_survey_design = register(
                 "value": pa.Column(str, description="The value as text: a number, a month (YYYY-MM) or words"),
                 "unit": pa.Column(str, description="Unit ('text' for words, 'month' for YYYY-MM)"),
                 "comparator": comparator,
-                **_prov(),
+                **provenance_columns(),
             },
             coerce=True,
             strict=False,
@@ -145,7 +135,7 @@ ofsted_costs = register(
                 "value_gbp": pa.Column(float, pa.Check.ge(0), description="Amount", metadata={"unit": "GBP"}),
                 "per": pa.Column(str, description="Period the amount is per ('week', or 'not stated')"),
                 "scope": pa.Column(str, nullable=True, description="Whose saving or cost, as stated"),
-                **_prov(verbatim_required=True),
+                **provenance_columns(verbatim_required=True),
             },
             coerce=True,
             strict=False,
@@ -177,7 +167,7 @@ ofsted_case_studies = register(
                 "age_seed_lines": pa.Column(str, nullable=True, required=False, description="Line giving the age"),
                 "age_verbatim": pa.Column(str, nullable=True, required=False, description="Words giving the age"),
                 "outcome": pa.Column(str, nullable=True, description="Outcome reported in the box (paraphrase or quote)"),
-                **_prov(),
+                **provenance_columns(),
             },
             coerce=True,
             strict=False,
@@ -203,7 +193,7 @@ ofsted_case_figures = register(
                 "value_text": pa.Column(str, nullable=True, required=False, description="A month (YYYY-MM) where the figure is a date"),
                 "unit": pa.Column(str, description="Unit"),
                 "comparator": comparator,
-                **_prov(verbatim_required=True),
+                **provenance_columns(verbatim_required=True),
             },
             checks=[
                 pa.Check(
@@ -231,7 +221,7 @@ ofsted_lists = register(
                 "list_id": pa.Column(str, description="Which list"),
                 "item_no": pa.Column(int, pa.Check.ge(1), description="Position in the list"),
                 "item": pa.Column(str, description="The item, paraphrased"),
-                **_prov(verbatim_required=True),
+                **provenance_columns(verbatim_required=True),
             },
             coerce=True,
             strict=False,
@@ -271,7 +261,7 @@ ofsted_success_features = register(
                     str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$"), description="Variable name for a matched comparison"
                 ),
                 "checklist_question": pa.Column(str, description="Self-assessment question"),
-                **_prov(verbatim_required=True),
+                **provenance_columns(verbatim_required=True),
             },
             coerce=True,
             strict=False,

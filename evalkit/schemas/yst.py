@@ -19,18 +19,12 @@ from evalkit.schemas._core import (
     register,
     register_folder_check,
 )
+from evalkit.schemas.common import provenance_columns
 
 SOURCE = "000_gloucestershire_yst"
 SAVING_BASES = ["cin_plan", "cp_plan", "none"]
 UNIT_COST_BASES = ["per_month", "one_off"]
-
-
-def _prov() -> dict[str, pa.Column]:
-    return {
-        "section": pa.Column(str, required=False, nullable=True, description="Table or section of the source"),
-        "seed_lines": pa.Column(str, required=False, nullable=True, description="Lines of the seed text"),
-        "verbatim": pa.Column(str, required=False, nullable=True, description="Words of the source"),
-    }
+_SECTION = "Table or section of the source"
 
 
 case_id = pa.Column(int, pa.Check.ge(1), description="Case number", metadata={"unit": "id"})
@@ -57,7 +51,7 @@ yst_case_costs = register(
                     description="Unit cost the saving is valued at: cin_plan, cp_plan or none",
                     metadata={"allowed": SAVING_BASES},
                 ),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
             },
             coerce=True,
             strict=False,
@@ -84,7 +78,7 @@ yst_case_boxes = register(
                 "yst_hours": pa.Column(float, pa.Check.ge(0), metadata={"unit": "hours"}),
                 "hours_qualifier": pa.Column(str, nullable=True, description="e.g. 'a total of', 'almost'"),
                 "yst_cost_gbp": pa.Column(float, pa.Check.ge(0), metadata={"unit": "GBP"}),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
             },
             coerce=True,
             strict=False,
@@ -113,7 +107,7 @@ yst_case_profiles = register(
                 "became_child_in_care": pa.Column(bool, description="Became looked after in the review period"),
                 "months_to_closure": pa.Column(float, pa.Check.ge(0), nullable=True, metadata={"unit": "months"}),
                 "open_to_yst_at_end": pa.Column("boolean", required=False, nullable=True),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
             },
             coerce=True,
             strict=False,
@@ -142,7 +136,7 @@ yst_case_activities = register(
                 ),
                 "activity": pa.Column(str, description="Short label of the activity"),
                 "count": pa.Column("Int64", pa.Check.ge(0), nullable=True, metadata={"unit": "count"}),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
             },
             coerce=True,
             strict=False,
@@ -167,7 +161,7 @@ unit_costs = register(
                 "basis": pa.Column(str, pa.Check.isin(UNIT_COST_BASES), description="per_month or one_off"),
                 "value_gbp": pa.Column(float, pa.Check.ge(0), metadata={"unit": "GBP"}),
                 "estimated_by": pa.Column(str, required=False, nullable=True),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
             },
             coerce=True,
             strict=False,
@@ -199,7 +193,7 @@ project_phases = register(
                 "phase": pa.Column(str),
                 "start_month": pa.Column("datetime64[ns]", description="First month (YYYY-MM)"),
                 "end_month": pa.Column("datetime64[ns]", description="Last month (YYYY-MM)"),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
             },
             coerce=True,
             strict=False,
@@ -220,7 +214,7 @@ training_counts = register(
                 "phase": pa.Column(str),
                 "role": pa.Column(str, pa.Check.isin(["practitioners", "managers", "senior managers", "partners"])),
                 "persons": pa.Column(int, pa.Check.ge(0), metadata={"unit": "persons"}),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
                 "note": pa.Column(str, required=False, nullable=True),
             },
             coerce=True,
@@ -242,7 +236,7 @@ yp_cases_by_phase = register(
                 "cases": pa.Column("Int64", pa.Check.ge(0), nullable=True, metadata={"unit": "cases"}),
                 "approximate": pa.Column(bool),
                 "estimated_by": pa.Column(str, nullable=True, required=False),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
             },
             coerce=True,
             strict=False,
@@ -263,7 +257,7 @@ evaluation_samples = register(
                 "phase": pa.Column(str),
                 "n": pa.Column(int, pa.Check.ge(0), metadata={"unit": "count"}),
                 "unit": pa.Column(str),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
                 "note": pa.Column(str, required=False, nullable=True),
             },
             coerce=True,
@@ -288,7 +282,7 @@ rating_coverage = register(
                 "case_study": pa.Column(int, pa.Check.ge(1)),
                 "data_collected": pa.Column(str, pa.Check.isin(["yes", "no", "unknown"])),
                 "rating_values_in_text": pa.Column(bool),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
                 "note": pa.Column(str, required=False, nullable=True),
             },
             coerce=True,
@@ -309,7 +303,7 @@ rating_scale = register(
             {
                 "value": pa.Column(int),
                 "label": pa.Column(str, nullable=True),
-                **_prov(),
+                **provenance_columns(section_description=_SECTION),
             },
             coerce=True,
             strict=False,
