@@ -84,8 +84,9 @@ def text_markdown(text: str) -> str:
     Blocks are separated by blank lines. A block with two or more lines laid out in columns (or a
     ruled header) is a table and stays fixed-width, in a code block (it is not prose, and a code
     block never wraps a number). Other blocks: lines starting ``"- "`` become list items; a
-    one-line block is a paragraph; a block of ``key: value`` lines is a list; in another longer
-    block the first line is a bold lead-in and each further line a list item (the lines are separate statements, not one wrapped sentence).
+    one-line block is a paragraph; a block of ``key: value`` lines, or one not opening with a
+    capital, is a list; in another longer block the first line (a title) is a bold lead-in and
+    each further line a list item (the lines are separate statements, not one wrapped sentence).
     The figures are unchanged, so nbval comparing the Markdown still checks them.
 
     Examples
@@ -114,7 +115,7 @@ def text_markdown(text: str) -> str:
             out.append(f"```text\n{body}\n```")
         elif len(lines) == 1:
             out.append(_inline(lines[0].strip()))
-        elif all(": " in ln or ln.strip().startswith("- ") for ln in lines):
+        elif all(": " in ln or ln.strip().startswith("- ") for ln in lines) or not lines[0].strip()[:1].isupper():
             out.append("\n".join(f"- {_inline(ln.strip().removeprefix('- '))}" for ln in lines))
         else:
             head, rest = lines[0].strip(), lines[1:]
