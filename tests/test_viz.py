@@ -215,3 +215,10 @@ def test_text_markdown_lines_of_statements_become_a_list():
     assert md == "- fieldwork: April 2011\n- case studies: 9 boxes"
     assert viz.as_markdown("a\n\nb").data == "a\n\nb"
     assert viz.markdown("**x**", "", "y").data == "**x**\n\ny"
+
+
+def test_text_markdown_takes_sentences_above_a_table_out_of_the_code_block():
+    md = viz.text_markdown("NPV at the central values: £-1,430,008\nrate  0 to 1  swing 5\ncost  1 to 2  swing 3")
+    assert md == "NPV at the central values: £-1,430,008\n\n```text\nrate  0 to 1  swing 5\ncost  1 to 2  swing 3\n```"
+    header = viz.text_markdown("fin_year do_nothing\n 2017/18      8.018\n 2018/19      8.241")
+    assert header.startswith("```text\nfin_year do_nothing")

@@ -61,6 +61,8 @@ def prose(text: str):
 _RULE = re.compile(r"^\s*-{3,}[-\s]*$")
 #: Two columns of a fixed-width table: text, two or more spaces, text.
 _COLUMNS = re.compile(r"\S\s{2,}\S")
+#: Punctuation of a sentence or a setting, which a table's header line (column names) lacks.
+_PROSE = re.compile(r"[:;,=.]\s|\s-\s")
 
 
 def _tabular(line: str) -> bool:
@@ -83,7 +85,7 @@ def text_markdown(text: str) -> str:
 
     Blocks are separated by blank lines. A block with two or more lines laid out in columns (or a
     ruled header) is a table and stays fixed-width, in a code block (it is not prose, and a code
-    block never wraps a number). Other blocks: lines starting ``"- "`` become list items; a
+    block never wraps a number); lines of sentences above it are taken out as prose. Other blocks: lines starting ``"- "`` become list items; a
     one-line block is a paragraph; a block of ``key: value`` lines, or one not opening with a
     capital, is a list; in another longer block the first line (a title) is a bold lead-in and
     each further line a list item (the lines are separate statements, not one wrapped sentence).
@@ -111,7 +113,12 @@ def text_markdown(text: str) -> str:
         if not lines:
             continue
         if sum(_tabular(ln) for ln in lines) >= 2:
-            body = "\n".join(lines).replace("```", "'''")
+            lead = 0  # sentences above the table (a title, settings) are prose, not table
+            while lead < len(lines) and not _tabular(lines[lead]) and _PROSE.search(lines[lead]):
+                lead += 1
+            if lead:
+                out.append(text_markdown("\n".join(ln.strip() for ln in lines[:lead])))
+            body = "\n".join(lines[lead:]).replace("```", "'''")
             out.append(f"```text\n{body}\n```")
         elif len(lines) == 1:
             out.append(_inline(lines[0].strip()))
