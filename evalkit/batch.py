@@ -416,7 +416,7 @@ import os, warnings
 import numpy, pandas, scipy, matplotlib
 matplotlib.use("module://matplotlib_inline.backend_inline")
 import matplotlib.pyplot, seaborn, statsmodels.api
-import evalkit, evalkit.paths, evalkit.report, evalkit.schemas, evalkit.outputs, evalkit.plotting
+import evalkit, evalkit.paths, evalkit.report, evalkit.schemas, evalkit.outputs, evalkit.viz
 """
 _RESET = """
 import matplotlib.pyplot as _plt

@@ -1,24 +1,22 @@
-"""Shared plot settings so every notebook's figures look alike and render headless.
+"""Deprecated: use :func:`evalkit.viz.use_style`, the one figure style every notebook applies.
 
 The plots of one source document live with that document's study
-(:mod:`evalkit.studies`); this module keeps only the common theme.
+(:mod:`evalkit.studies`); the shared style, labels and axes live in :mod:`evalkit.viz`.
 """
 
 from __future__ import annotations
 
-import matplotlib
+import warnings
 
-PALETTE = "colorblind"
+from evalkit.viz import PALETTE
+
+__all__ = ["PALETTE", "setup"]
 
 
 def setup(context: str = "notebook") -> None:
-    """Set the seaborn theme used across evalkit notebooks.
+    """Deprecated alias of :func:`evalkit.viz.use_style` (kept so older notebooks still run)."""
+    from evalkit import viz
 
-    Uses a non-interactive backend when no display is present, and fixes the
-    SVG hash salt so saved figures are byte-reproducible.
-    """
-    import seaborn as sns
-
-    matplotlib.rcParams["svg.hashsalt"] = "evalkit"
-    matplotlib.rcParams["figure.dpi"] = 100
-    sns.set_theme(context=context, style="whitegrid", palette=PALETTE)
+    warnings.warn("evalkit.plotting.setup() is deprecated; call evalkit.viz.use_style()", DeprecationWarning,
+                  stacklevel=2)
+    viz.use_style(context)

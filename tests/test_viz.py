@@ -191,3 +191,34 @@ def test_nothing_to_draw_says_why_and_draws_nothing():
     viz.nothing_to_draw(ax, "No ratings survive: the figure's values were lost in the text extraction.")
     assert not ax.axison and not ax.images
     assert [t.get_text() for t in ax.texts] == ["No ratings survive: the figure's values were lost in the text extraction."]
+
+
+# --------------------------------------------------------------------------- result text as Markdown
+
+
+def test_text_markdown_keeps_tables_aligned_and_makes_prose_of_the_rest():
+    text = ("figure_id  reported  status\n---------  --------  ------\ncase_1     1730      exact\n\n"
+            "exact: 1, rounding: 0\n\nNotes\n- case_1: 75 hours x the median rate £23.07")
+    md = viz.text_markdown(text)
+    assert "```text\nfigure_id  reported  status\n---------  --------  ------\ncase_1     1730      exact\n```" in md
+    assert "\n\nexact: 1, rounding: 0\n\n" in md
+    assert md.endswith("**Notes**\n\n- case\\_1: 75 hours x the median rate £23.07")
+
+
+def test_text_markdown_escapes_markup_and_maths():
+    md = viz.text_markdown("P(npv > 0) = 0.3 for unit_cost; ~25 and ~30 cost $5 *each*")
+    assert md == "P(npv &gt; 0) = 0.3 for unit\\_cost; \\~25 and \\~30 cost \\$5 \\*each\\*"
+
+
+def test_text_markdown_lines_of_statements_become_a_list():
+    md = viz.text_markdown("fieldwork: April 2011\ncase studies: 9 boxes")
+    assert md == "- fieldwork: April 2011\n- case studies: 9 boxes"
+    assert viz.as_markdown("a\n\nb").data == "a\n\nb"
+    assert viz.markdown("**x**", "", "y").data == "**x**\n\ny"
+
+
+def test_text_markdown_takes_sentences_above_a_table_out_of_the_code_block():
+    md = viz.text_markdown("NPV at the central values: £-1,430,008\nrate  0 to 1  swing 5\ncost  1 to 2  swing 3")
+    assert md == "NPV at the central values: £-1,430,008\n\n```text\nrate  0 to 1  swing 5\ncost  1 to 2  swing 3\n```"
+    header = viz.text_markdown("fin_year do_nothing\n 2017/18      8.018\n 2018/19      8.241")
+    assert header.startswith("```text\nfin_year do_nothing")

@@ -156,7 +156,7 @@ class Assessment(Result):
         """Plain-language findings, verdict first (never a point estimate whose interval includes 1 first)."""
         p = self.preferred
         lo, hi = float(p["ci_lower"]), float(p["ci_upper"])
-        what = f"{self.measure} in {self.la_name} from {self.start_year}"
+        what = f"{label(self.measure, units=False)} in {self.la_name} from {self.start_year}"
         out = [f"**Verdict: {self.verdict}.** ({self.reason}.)"]
         if self.verdict in ("reduction", "increase"):
             out.append(f"Relative to {int(p['n_comparators'])} comparison authorities, {what} was "

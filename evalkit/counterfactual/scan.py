@@ -79,7 +79,7 @@ class ScanResult(Result):
         lo, hi = self.limits(t["size"].to_numpy(float))
         out95 = int(((t["estimate"] < lo) | (t["estimate"] > hi)).sum())
         text = (f"{len(t)} authorities, single-series ITS level change from {self.start_year} (OLS on the log "
-                f"of the yearly {self.measure}). Median ratio {self.centre:.2f}: the change that authorities "
+                f"of the yearly {label(self.measure, units=False)}). Median ratio {self.centre:.2f}: the change that authorities "
                 f"share (national changes are not removed by a single-series design). {out95} of {len(t)} lie "
                 "outside the 95% funnel limits (about 5% would by chance if the funnel's spread is right).")
         if self.highlight is not None:
@@ -89,7 +89,7 @@ class ScanResult(Result):
                      f"{pos['share_lower']:.0%} of authorities have a lower ratio.")
         tab = t.sort_values("estimate").head(5).assign(
             **{c: lambda d, c=c: d[c].map(lambda v: f"{v:.2f}") for c in ("estimate", "ci_lower", "ci_upper")})
-        return Summary(f"Scan of {self.measure}, start {self.start_year}", text,
+        return Summary(f"Scan of {label(self.measure, units=False)}, start {self.start_year}", text,
                        {"lowest five ratios": tab[["la_name", "n_points", "estimate", "ci_lower", "ci_upper"]]},
                        self.notes)
 

@@ -31,6 +31,8 @@ nothing_to_draw
     a chart of nothing says so in words and draws nothing.
 prose, to_markdown
     plain-language text as Markdown (wraps as prose in Lab and HTML).
+as_markdown, text_markdown, markdown
+    evalkit's fixed-width result text as Markdown: prose as paragraphs and lists, tables aligned.
 overlapping_texts
     pairs of text boxes that overlap on the rendered figure (for tests).
 """
@@ -46,10 +48,13 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from evalkit.viz import labels
 from evalkit.viz.labels import humanise, known, label, labels_of, unit
-from evalkit.viz.text import prose, to_markdown
+from evalkit.viz.text import as_markdown, markdown, prose, text_markdown, to_markdown
 
 __all__ = [
     "PALETTE",
+    "as_markdown",
+    "markdown",
+    "text_markdown",
     "YEAR_LABEL",
     "bars_from_zero",
     "dominant",

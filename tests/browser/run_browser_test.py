@@ -64,7 +64,9 @@ class Check:
 class Outcome:
     checks: list[Check] = field(default_factory=list)
 
-    def add(self, target: str, name: str, ok: bool, detail: str = "") -> None:
+    def add(self, target: str, name: str, ok: bool, why_failed: str = "", seen: str = "") -> None:
+        """Record a check. ``why_failed`` is kept only when it failed; ``seen`` is what was observed when it passed."""
+        detail = why_failed if not ok else seen
         self.checks.append(Check(target, name, bool(ok), detail))
         print(f"  {'PASS' if ok else 'FAIL'}  {target}: {name}{(' - ' + detail) if detail and not ok else ''}",
               flush=True)
@@ -73,18 +75,29 @@ class Outcome:
 # --------------------------------------------------------------------------- setup
 
 
-def find_chromium() -> Path:
-    """The system Chromium, installed with apt-get when missing and possible; else exit with one line."""
-    if CHROMIUM.exists():
-        return CHROMIUM
+MISSING_CHROMIUM = ("browser-test: FAILED: no Chromium at /usr/bin/chromium and no package manager could install "
+                    "it; install the system package 'chromium' (Debian/Ubuntu: apt-get install -y chromium) "
+                    "and rerun")
+
+
+def find_chromium(chromium: Path | None = None) -> Path:
+    """The system Chromium, installed with apt-get when missing and possible; else exit with one line.
+
+    apt-get's own output goes to a log file, not the console, so a failure ends in exactly one line
+    (:data:`MISSING_CHROMIUM`) and exit status 1.
+    """
+    chromium = chromium or CHROMIUM
+    if chromium.exists():
+        return chromium
     apt = shutil.which("apt-get")
     if apt and os.geteuid() == 0:
-        print("browser-test: /usr/bin/chromium missing; installing it with apt-get install -y chromium", flush=True)
-        subprocess.run([apt, "install", "-y", "chromium"], check=False, stdout=subprocess.DEVNULL)
-    if CHROMIUM.exists():
-        return CHROMIUM
-    sys.exit("browser-test: no Chromium at /usr/bin/chromium and no package manager could install it; "
-             "install the system package 'chromium' (Debian/Ubuntu: apt-get install -y chromium) and rerun")
+        print(f"browser-test: {chromium} missing; installing it with apt-get install -y chromium", flush=True)
+        with tempfile.NamedTemporaryFile("w", prefix="evalkit-apt-", suffix=".log", delete=False) as log:
+            subprocess.run([apt, "install", "-y", "chromium"], check=False, stdout=log, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    if chromium.exists():
+        return chromium
+    sys.exit(MISSING_CHROMIUM)
 
 
 def free_port() -> int:
@@ -180,7 +193,8 @@ _INSPECT = """() => {
                 + '.jp-OutputArea-output[data-mime-type="text/plain"] pre')].map(p => p.textContent);
   const kernel = (document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-KernelName, '
                   + '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName') || {}).textContent || '';
-  const dialog = !!document.querySelector('.jp-Dialog');
+  const dlg = document.querySelector('.jp-Dialog');
+  const dialog = dlg ? ((dlg.querySelector('.jp-Dialog-header') || dlg).innerText || 'a dialog').trim() : '';
   const outer = nb.querySelector('.jp-WindowedPanel-outer') || nb;
   const height = outer.scrollHeight;
   return {errors, imgs, markdown, pres, kernel: kernel.trim(), dialog, height};
@@ -251,9 +265,12 @@ def run_notebook(ctx, port: int, nb: Path, shots: Path, out: Outcome, timeout_s:
             if state["dialog"] or state["kernel"] not in ("", "No Kernel", "Kernel"):
                 break
             time.sleep(1)
-        out.add(name, "no kernel picker", not state.get("dialog"), "a kernel selection dialog opened")
-        out.add(name, f'kernel is "{KERNEL_DISPLAY}"', state.get("kernel") == KERNEL_DISPLAY,
-                f"kernel shown: {state.get('kernel')!r}")
+        shown = state.get("kernel")
+        out.add(name, "no kernel picker", not state.get("dialog"),
+                f"a dialog opened when the notebook did: {state.get('dialog')!r}",
+                f"no dialog opened; the kernel started by itself: {shown!r}")
+        out.add(name, f'kernel is "{KERNEL_DISPLAY}"', shown == KERNEL_DISPLAY, f"kernel shown: {shown!r}",
+                f"kernel shown: {shown!r}")
         if state.get("dialog"):
             page.keyboard.press("Escape")
         # the kernel must be ready before "Run All" (a click while it starts can be lost)
