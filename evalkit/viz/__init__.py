@@ -58,6 +58,7 @@ __all__ = [
     "YEAR_LABEL",
     "bars_from_zero",
     "dominant",
+    "gbp",
     "gbp_formatter",
     "humanise",
     "known",
@@ -156,6 +157,19 @@ def _gbp(v: float, scale: str) -> str:
         s = f"{a / 1e3:,.1f}".rstrip("0").rstrip(".")
         return f"{sign}£{s}k"
     return f"{sign}£{a:,.0f}"
+
+
+def gbp(value: float) -> str:
+    """Whole pounds for text, the sign before the pound sign: ``-£1,985``, ``£20,055``.
+
+    Examples
+    --------
+    >>> gbp(-1985.4), gbp(20055), gbp(float("nan"))
+    ('-£1,985', '£20,055', 'n/a')
+    """
+    if value != value:  # NaN
+        return "n/a"
+    return _gbp(float(value), "£")
 
 
 def gbp_formatter(scale: str = "auto", *, vmax: float | None = None) -> FuncFormatter:

@@ -12,6 +12,7 @@ from evalkit import cba, report
 from evalkit.report import format_value as fv
 from evalkit.results import Result, Summary
 from evalkit.studies.glos_iis import business_case as bcm
+from evalkit.viz import gbp
 
 
 @dataclass
@@ -118,7 +119,7 @@ class GlosIISResult(Result):
 
     def tornado_text(self) -> str:
         tor = self.bc.tornado()
-        lines = [f"NPV at the central values: £{tor.base_metric:,.0f}"]
+        lines = [f"NPV at the central values: {gbp(tor.base_metric)}"]
         for r in tor.table.itertuples():
             lines.append(f"{r.parameter:<24} {fv(r.low):>10} to {fv(r.high):<10} "
                          f"NPV £{r.metric_low:>12,.0f} to £{r.metric_high:>12,.0f}  swing £{r.swing:>11,.0f}"

@@ -11,6 +11,7 @@ import pandas as pd
 from evalkit import report
 from evalkit.results import Result, Summary
 from evalkit.studies.ofsted import cost_avoidance as ca
+from evalkit.viz import gbp
 
 
 @dataclass
@@ -102,7 +103,7 @@ class OfstedResult(Result):
         """Quantiles of the simulated net saving and the share of draws reaching each stated saving."""
         q = self.quantiles()
         lines = [f"{len(self.simulation)} draws, seed {self.seed}: net saving per young person",
-                 "  ".join(f"{int(k * 100)}%: £{v:,.0f}" for k, v in q.items())]
+                 "  ".join(f"{int(k * 100)}%: {gbp(v)}" for k, v in q.items())]
         for _, s in self.savings.iterrows():
             lines.append(f"share of draws at or above {s['item']} (£{s['value_gbp']:,.0f}): "
                          f"{(self.simulation['net_saving'] >= s['value_gbp']).mean():.3f}")
@@ -138,7 +139,7 @@ class OfstedResult(Result):
             lines.append(f"- **{str(item).replace('_', ' ').capitalize()}:** {r['weeks_at_high']:.1f} to "
                          f"{r['weeks_at_low']:.1f} weeks of residential care.")
         lines.append(f"- **When the implicit inputs are uncertain** ({len(self.simulation)} seeded draws): the net "
-                     f"saving per young person runs from £{q.iloc[0]:,.0f} (5%) to £{q.iloc[-1]:,.0f} (95%).")
+                     f"saving per young person runs from {gbp(q.iloc[0])} (5%) to {gbp(q.iloc[-1])} (95%).")
         return Summary(f"{self.la_name}: Edging away from care", "\n".join(lines), notes=list(self.notes))
 
     def to_frame(self) -> pd.DataFrame:

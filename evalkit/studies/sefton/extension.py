@@ -18,6 +18,7 @@ from evalkit import cba
 from evalkit.cba.discount import GREEN_BOOK_RATE
 from evalkit.report import format_value as fv
 from evalkit.results import Result, Summary
+from evalkit.viz import gbp
 
 #: Human labels, with units, of the extended model's ranged parameters (tornado rows).
 LABELS = {
@@ -100,10 +101,10 @@ class SeftonExtension(Result):
         la = bp.loc["local_authority", "npv"] if "local_authority" in bp.index else float("nan")
         lo, hi = self.monte_carlo.interval(0.9)
         lines = [
-            f"- **As reported (Tables 3-4, no adjustment):** net £{self.as_reported.npv:,.0f} across payers, of "
-            f"which the local authority £{la:,.0f}.",
-            f"- **Extended CBA (not the report's; {self.prices_in} prices):** NPV £{self.adjusted.npv:,.0f} over "
-            f"{self.model.horizon} years; Monte Carlo 90% interval £{lo:,.0f} to £{hi:,.0f}, "
+            f"- **As reported (Tables 3-4, no adjustment):** net {gbp(self.as_reported.npv)} across payers, of "
+            f"which the local authority {gbp(la)}.",
+            f"- **Extended CBA (not the report's; {self.prices_in} prices):** NPV {gbp(self.adjusted.npv)} over "
+            f"{self.model.horizon} years; Monte Carlo 90% interval {gbp(lo)} to {gbp(hi)}, "
             f"P(NPV > 0) = {self.monte_carlo.prob_positive:.3f}.",
             f"- **Break-even on the report's valuation:** {self.break_even_report.base_value - self.break_even_report.value:.2f}"
             " fewer new entrants to care than the 6 observed.",
