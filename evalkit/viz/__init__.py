@@ -188,6 +188,8 @@ def gbp_formatter(scale: str = "auto", *, vmax: float | None = None) -> FuncForm
         raise ValueError(f"scale must be 'auto', '£', 'k' or 'm', not {scale!r}")
 
     def fmt(v: float, _pos: int | None = None) -> str:
+        if v == 0:
+            return "£0"
         s = scale
         if s == "auto":
             top = abs(vmax) if vmax is not None else abs(v)
@@ -215,7 +217,7 @@ def money_axis(ax: Any, *, axis: str = "y", scale: str = "auto") -> Any:
     target = ax.yaxis if axis == "y" else ax.xaxis
     lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
     target.set_major_formatter(gbp_formatter(scale, vmax=max(abs(lo), abs(hi))))
-    target.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    target.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], min_n_ticks=4))
     return ax
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit import viz
+
 BASIS_LABELS = {"cin_plan": "CIN plan no longer needed", "cp_plan": "CP plan avoided", "none": "no saving credited"}
 
 
@@ -80,8 +82,10 @@ def cost_vs_saving(savings: pd.DataFrame, ax: Any = None, *, months: float = 12,
         ax.annotate(f"Case {r['case_id']}", (r["cost"], r["saving"]), xytext=(r["cost"] + 0.04 * top / 3, y),
                     textcoords="data", fontsize=8, va="center",
                     arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.5})
-    ax.set_xlabel("YST staff cost of the case (£)")
-    ax.set_ylabel(f"Potential saving over {months:g} months (£)")
+    ax.set_xlabel("YST staff cost of the case")
+    ax.set_ylabel(f"Potential saving over {months:g} months")
+    viz.money_axis(ax, axis="x")
+    viz.money_axis(ax, axis="y")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_title("Cost against potential saving, by case")
     return ax
@@ -93,7 +97,8 @@ def break_even(grid: pd.DataFrame, ax: Any = None) -> Any:
     ax.plot(grid["months"], grid["net"], marker="o")
     ax.axhline(0, color="grey", lw=1)
     ax.set_xlabel("Months of avoided CIN / CP support (assumed; not in the document)")
-    ax.set_ylabel("Net saving, all cases (£)")
+    ax.set_ylabel("Net saving, all cases")
+    viz.money_axis(ax)
     ax.set_title("How the verdict depends on the unknown duration")
     return ax
 

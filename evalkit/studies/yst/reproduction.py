@@ -18,6 +18,7 @@ from evalkit.report import format_value as fv
 from evalkit.results import Result, Summary
 from evalkit.studies._base import load_tables
 from evalkit.studies.yst import casestudies, costing
+from evalkit.viz import gbp
 
 RATINGS = "case_study_ratings"
 LOST = "the figure's bar values did not survive the text extraction"
@@ -225,10 +226,10 @@ class YSTResult(Result):
             f"- **Hourly rate:** the cases imply £{s['min']:.2f} to £{s['max']:.2f} an hour "
             f"({s['range_pct_of_median']:.1f}% of the median £{s['median']:.2f}); one rate was not applied.",
             f"- **Unit costs:** £{fv(uc['cin_plan_support'])} x 12 = "
-            f"£{fv(costing.over_months(uc['cin_plan_support'], 12))} and £{fv(uc['cp_plan_support'])} x 12 = "
-            f"£{fv(costing.over_months(uc['cp_plan_support'], 12))}, not the stated £4,714 and £13,769.",
-            f"- **Savings ({fv(self.months_avoided)}-month illustration):** cost £{fv(t['cost'])}, potential saving "
-            f"£{fv(t['saving'])}, net £{fv(t['net'])} (saving / cost {t['ratio']:.2f}); break-even after "
+            f"{gbp(costing.over_months(uc['cin_plan_support'], 12))} and £{fv(uc['cp_plan_support'])} x 12 = "
+            f"{gbp(costing.over_months(uc['cp_plan_support'], 12))}, not the stated £4,714 and £13,769.",
+            f"- **Savings ({fv(self.months_avoided)}-month illustration):** cost {gbp(t['cost'])}, potential saving "
+            f"{gbp(t['saving'])}, net {gbp(t['net'])} (saving / cost {t['ratio']:.2f}); break-even after "
             f"{t['break_even_months']:.2f} months of avoided support, a duration the document cannot know.",
         ])
         return Summary(f"{self.la_name}: YST costed case review", text, notes=list(self.notes))
