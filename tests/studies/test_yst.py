@@ -107,7 +107,8 @@ def test_scatter_labels_do_not_overlap(res):
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not a.overlaps(b)
-    assert ax.get_xlabel() == "YST staff cost of the case (£)"
+    assert ax.get_xlabel() == "YST staff cost of the case"
+    assert ax.xaxis.get_major_formatter()(1500, 0) == "£1,500"  # the unit is on the ticks
     legend = ax.get_legend()
     assert legend.get_bbox_to_anchor().x0 > ax.get_window_extent().x1 - 1
     plt.close("all")
