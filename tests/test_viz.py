@@ -222,3 +222,19 @@ def test_text_markdown_takes_sentences_above_a_table_out_of_the_code_block():
     assert md == "NPV at the central values: £-1,430,008\n\n```text\nrate  0 to 1  swing 5\ncost  1 to 2  swing 3\n```"
     header = viz.text_markdown("fin_year do_nothing\n 2017/18      8.018\n 2018/19      8.241")
     assert header.startswith("```text\nfin_year do_nothing")
+
+
+def test_table_labels_columns_and_code_name_values_but_leaves_text_and_the_input():
+    import pandas as pd
+
+    df = pd.DataFrame({
+        "parameter": ["programme_cost_per_yp", "n_sample"],
+        "value": [6473.28, 126.0],
+        "source": ["(£1080000 DfE spend + £1464000 LA match) / 393", "l.1606"],
+    })
+    shown = viz.table(df)
+    assert shown.columns.tolist() == ["parameter", "value", "source"]
+    assert shown["parameter"].tolist() == ["programme cost per young person", "number of sample"]
+    assert shown["source"].tolist() == df["source"].tolist()  # free text is not a code name
+    assert df["parameter"].tolist() == ["programme_cost_per_yp", "n_sample"]  # the input is untouched
+    assert viz.table(pd.DataFrame({"yst_cost_gbp": [1.0]})).columns.tolist() == ["YST cost of the case (£)"]

@@ -39,6 +39,7 @@ overlapping_texts
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,6 +79,7 @@ __all__ = [
     "use_style",
     "value_axis",
     "to_markdown",
+    "table",
     "year_axis",
 ]
 
@@ -375,4 +377,37 @@ def overlapping_texts(fig: Any, *, tol: float = 0.5) -> list[tuple[str, str]]:
             a, b = boxes[i], boxes[j]
             if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]:
                 out.append((a[0], b[0]))
+    return out
+
+
+# --------------------------------------------------------------------------- tables shown to people
+
+#: A cell that is a code name: lower case, digits and underscores.
+_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def table(df: Any) -> Any:
+    """A copy of ``df`` for display: human column labels with units, code-name values labelled.
+
+    Columns are renamed with :func:`label`. A text column whose every value is a code name
+    (``programme_cost_per_yp``, ``cin_plan``) shows each value's label, without units. Numbers,
+    the index and free text are unchanged; the frame the analysis uses is not modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table(pd.DataFrame({"parameter": ["programme_cost_per_yp"], "value": [1.0]})).columns.tolist()
+    ['parameter', 'value']
+    >>> table(pd.DataFrame({"parameter": ["programme_cost_per_yp"], "value": [1.0]})).iloc[0, 0]
+    'programme cost per young person'
+    """
+    import pandas as pd
+
+    out = df.copy()
+    for col in out.columns:
+        values = out[col].dropna()
+        if out[col].dtype == object and len(values) and values.map(lambda v: isinstance(v, str) and bool(
+                _CODE.match(v))).all():
+            out[col] = out[col].map(lambda v: label(v, units=False) if isinstance(v, str) else v)
+    out.columns = pd.Index([label(c) if isinstance(c, str) else c for c in out.columns])
     return out

@@ -60,6 +60,8 @@ def humanise(name: str) -> str:
     ``cin`` / ``cp`` / ``lac`` / ``yst`` / ``sdq`` and similar abbreviations are upper-cased.
     """
     words = re.split(r"[_\s]+", str(name).strip())
+    if len(words) > 1 and words[0] == "n":  # n_sample -> number of sample(s): a count
+        words[0:1] = ["number", "of"]
     caps = {"cin", "cp", "lac", "cla", "yst", "sdq", "wemwbs", "swemwbs", "la", "att", "smd", "npv", "neet", "yot", "cse"}
     return " ".join(w.upper() if w.lower() in caps else w for w in words if w)
 
