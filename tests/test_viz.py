@@ -228,13 +228,13 @@ def test_table_labels_columns_and_code_name_values_but_leaves_text_and_the_input
     import pandas as pd
 
     df = pd.DataFrame({
-        "parameter": ["programme_cost_per_yp", "n_sample"],
+        "parameter": ["programme_cost_per_yp", "n_cp_plans"],
         "value": [6473.28, 126.0],
         "source": ["(£1080000 DfE spend + £1464000 LA match) / 393", "l.1606"],
     })
     shown = viz.table(df)
     assert shown.columns.tolist() == ["parameter", "value", "source"]
-    assert shown["parameter"].tolist() == ["programme cost per young person", "number of sample"]
+    assert shown["parameter"].tolist() == ["programme cost per young person", "number of CP plans"]
     assert shown["source"].tolist() == df["source"].tolist()  # free text is not a code name
-    assert df["parameter"].tolist() == ["programme_cost_per_yp", "n_sample"]  # the input is untouched
+    assert df["parameter"].tolist() == ["programme_cost_per_yp", "n_cp_plans"]  # the input is untouched
     assert viz.table(pd.DataFrame({"yst_cost_gbp": [1.0]})).columns.tolist() == ["YST cost of the case (£)"]
