@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit import viz
 from evalkit.counterfactual import designs as dz
 from evalkit.counterfactual._panel import Setup, check_series, names_of, setup
 from evalkit.counterfactual.verdict import VERDICT_RULE, decide
@@ -89,7 +90,7 @@ class Robustness(Result):
                         fmt="o", color=f"C{i}", capsize=2, label=fam)
         ax.axhline(1, color="0.2", lw=0.8)
         ax.axhline(self.main, color="C3", ls=":", lw=1, label="main estimate")
-        ax.set_yscale("log")
+        viz.ratio_axis(ax)
         ax.set_xticks(t.index, t["spec"], rotation=60, ha="right", fontsize="x-small")
         ax.set_ylabel("ratio to counterfactual (log scale)")
         ax.set_title(f"{self.la_name}: specification curve", fontsize="medium")
@@ -221,7 +222,8 @@ class Assessment(Result):
         ax.plot(c.loc[~pre, "year"], c.loc[~pre, "estimate"], "o", color="C3", label="from the start")
         ax.axhline(1, color="0.2", lw=0.8)
         ax.axvline(self.start_year - 0.5, color="0.3", ls="--", lw=1)
-        ax.set_yscale("log")
+        viz.ratio_axis(ax)
+        viz.integer_axis(ax)
         ax.set_xlabel("year ending 31 March")
         ax.set_ylabel(f"gap ratio to the year ending 31 March {self.event_study.ref_year}")
         ax.set_title(f"{self.la_name}: event study (reference {self.event_study.ref_year})", fontsize="medium")

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit import viz
 from evalkit.counterfactual._panel import check_series, resolve
 from evalkit.errors import InputDataError, ModelError
 from evalkit.results import Result, Summary
@@ -98,12 +99,13 @@ class ProgrammeResult(Result):
         ax.axhspan(self.ci_lower, self.ci_upper, color="C3", alpha=0.1, label="overall 95% interval")
         ax.axhline(1, color="0.2", lw=0.8)
         ax.axvline(-0.5, color="0.3", ls="--", lw=1)
-        ax.set_yscale("log")
+        viz.ratio_axis(ax)
+        viz.integer_axis(ax)
         ax.set_xlabel("years since adoption")
         ax.set_ylabel("ratio to counterfactual (log scale)")
         ax.set_title(f"Programme event study ({int(self.adopters['used'].sum())} adopters)", fontsize="medium")
-        ax.legend(fontsize="small")
-        fig.tight_layout()
+        fig.tight_layout()  # first: the legend is placed below the laid-out tick labels and title
+        viz.legend_outside(ax, where="below", fontsize="small")
         return fig
 
 
@@ -322,16 +324,23 @@ def plot_programme_runs(runs: dict[str, ProgrammeResult]) -> Any:
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(runs), figsize=(5.2 * len(runs), 4.2), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(runs), figsize=(5.2 * len(runs), 4.4), sharey=True, squeeze=False)
     for ax, (name, r) in zip(axes[0], runs.items(), strict=True):
         r.plot(ax=ax)
         ax.set_title(f"{name} start years ({int(r.adopters['used'].sum())} adopters)", fontsize="medium")
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
         if ax is not axes[0][0]:
             ax.set_ylabel("")
-            legend = ax.get_legend()
-            if legend is not None:
-                legend.remove()
-    fig.tight_layout()
+    lo = min(a.get_ylim()[0] for a in axes[0])
+    hi = max(a.get_ylim()[1] for a in axes[0])
+    for ax in axes[0]:  # shared y: one set of ratio ticks for the common limits
+        ax.set_ylim(lo, hi)
+        viz.ratio_axis(ax)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))  # room below for one legend for every panel
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize="small", frameon=False)
     return fig
 
 

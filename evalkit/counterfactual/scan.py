@@ -13,7 +13,7 @@ from scipy import stats
 from evalkit.counterfactual._panel import check_series, resolve
 from evalkit.errors import InputDataError
 from evalkit.results import Result, Summary
-from evalkit.viz import legend_outside
+from evalkit.viz import legend_outside, log_count_axis, ratio_axis
 from evalkit.viz.labels import label
 
 #: Normal quantile of the funnel's outer limits (99.8%) and inner limits (95%).
@@ -115,14 +115,8 @@ class ScanResult(Result):
             r = t[(t["la_old_code"] == hl) | (t["la_name"].str.casefold() == str(hl).casefold())]
             if len(r):
                 ax.scatter(r["size"], r["estimate"], s=60, color="C3", zorder=3, label=str(r["la_name"].iloc[0]))
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
-
-        ax.yaxis.set_major_locator(FixedLocator([0.25, 0.5, 0.7, 1, 1.4, 2, 4]))
-        for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(ScalarFormatter())
-            axis.set_minor_formatter(NullFormatter())
+        log_count_axis(ax, axis="x")
+        ratio_axis(ax, axis="y")
         ax.set_xlabel(f"{label(self.measure, units=False)}: yearly mean before {self.start_year} (log scale)")
         ax.set_ylabel("level change ratio (log scale)")
         ax.set_title(f"Every authority's level change from {self.start_year}", fontsize="medium")

@@ -74,6 +74,10 @@ __all__ = [
     "overlapping_texts",
     "percent_axis",
     "percent_formatter",
+    "ratio_axis",
+    "ratio_ticks",
+    "log_count_axis",
+    "integer_axis",
     "prose",
     "unit",
     "use_style",
@@ -227,6 +231,69 @@ def percent_axis(ax: Any, *, axis: str = "y", share: bool = False, decimals: int
     """% ticks on an axis."""
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(percent_formatter(share=share, decimals=decimals))
+    return ax
+
+
+#: Tick sets for a log axis of ratios, finest first. The coarser sets are symmetric about 1 on
+#: the log scale (0.8 and 1.25, 0.5 and 2), as ratios below and above 1 are.
+RATIO_TICKS = (
+    (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0),
+    (0.25, 0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0),
+    (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0),
+    (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0),
+)
+
+
+def ratio_ticks(lo: float, hi: float, *, most: int = 7) -> list[float]:
+    """Ticks for a log-scale ratio axis from ``lo`` to ``hi``: the finest set with at most ``most``.
+
+    Examples
+    --------
+    >>> ratio_ticks(0.55, 1.6)
+    [0.67, 0.8, 1.0, 1.25, 1.5]
+    >>> ratio_ticks(0.85, 1.15)
+    [0.9, 1.0, 1.1]
+    >>> ratio_ticks(0.2, 5)
+    [0.2, 0.5, 1.0, 2.0, 5.0]
+    """
+    for ticks in RATIO_TICKS:
+        inside = [t for t in ticks if lo <= t <= hi]
+        if len(inside) <= most:
+            return inside
+    return inside
+
+
+def ratio_axis(ax: Any, *, axis: str = "y") -> Any:
+    """A log-scale axis of ratios with plain ticks (0.5, 0.8, 1, 1.25, 2), not powers of ten.
+
+    Call after the data are drawn: the ticks are chosen from the axis limits.
+    """
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    target.set_major_locator(FixedLocator(ratio_ticks(lo, hi)))
+    target.set_major_formatter(FuncFormatter(lambda v, _pos=None: f"{v:g}"))
+    target.set_minor_locator(NullLocator())
+    return ax
+
+
+def log_count_axis(ax: Any, *, axis: str = "x") -> Any:
+    """A log-scale axis of counts with ticks at 1, 2 and 5 times each power of ten, in plain numbers."""
+    from matplotlib.ticker import LogLocator, NullLocator
+
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    target.set_major_formatter(FuncFormatter(lambda v, _pos=None: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    target.set_minor_locator(NullLocator())
+    return ax
+
+
+def integer_axis(ax: Any, *, axis: str = "x") -> Any:
+    """Whole-number ticks only (years since an event, counts)."""
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_locator(MaxNLocator(integer=True))
     return ax
 
 
