@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputDataError
+from evalkit.errors import shown as _value
 from evalkit.results import Result, Summary
 
 STATUSES: tuple[str, ...] = ("exact", "rounding", "discrepancy", "not_reproducible")
@@ -292,7 +293,7 @@ class Reproduction(Result):
         """The reported value of a stated numeric figure, as a number."""
         d = _to_decimal(self.stated.loc[figure_id, "reported"])
         if d is None:
-            raise ValueError(f"figure {figure_id!r} is not numeric: {self.stated.loc[figure_id, 'reported']!r}")
+            raise ValueError(f"figure {figure_id!r} is not numeric: {_value(self.stated.loc[figure_id, 'reported'])}")
         return float(d)
 
     def wants(self, *figure_ids: str) -> bool:
