@@ -87,8 +87,8 @@ benchmarks: install
 # target fails if any run fails or if no supported Python is present.
 test-all-pythons:
 	@ran=0; failed=""; \
-	for v in $(SUPPORTED); do \
-	  case $$v in 3.12) p="$(call runs,3.12)";; 3.11) p="$(call runs,3.11)";; esac; \
+	for vp in $(foreach v,$(SUPPORTED),$(v)=$(call runs,$(v))); do \
+	  v=$${vp%%=*}; p=$${vp#*=}; \
 	  if [ -z "$$p" ]; then echo "== Python $$v: not found on this machine (pyenv prefix $$v, python$$v), skipped"; continue; fi; \
 	  if [ "$$v" = "$(PYVER)" ]; then venv="$(VENV)"; else venv=".venv-py$$(echo $$v | tr -d .)"; fi; \
 	  echo "== Python $$v ($$p) in $$venv"; ran=$$((ran + 1)); \
