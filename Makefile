@@ -130,11 +130,11 @@ cross-cpu: install
 # ---------------------------------------------------------------------------
 # Real-client test: every notebook run in JupyterLab in headless Chromium (the
 # system /usr/bin/chromium, installed with apt-get when missing; Playwright from
-# requirements.lock drives it, no browser download), then a batch dashboard and
+# the lock drives it, no browser download), then a batch dashboard and
 # two reports opened over file:// with no network. Screenshots and results go to
 # papermill_runs/browser-<time>/. See tests/browser/run_browser_test.py.
 .PHONY: browser-test
 browser-test: install
 	@$(BIN)/python -c 'import playwright' 2>/dev/null || \
-		$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep -i '^playwright==' requirements.lock)"
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep -i '^playwright==' $(LOCK))"
 	$(BIN)/python tests/browser/run_browser_test.py
