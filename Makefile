@@ -1,17 +1,23 @@
 # evalkit: two commands do everything.
 #   make reproduce   run every notebook on the shipped data (parallel warm-kernel engine)
 #   make test        unit tests and nbval on the committed notebooks, in parallel (pytest-xdist)
-# Both create .venv from requirements.lock (exact pins) if it is missing or out of date.
+# Both create .venv from the lock for its Python (exact pins) if it is missing or out of date:
+# requirements-py312.lock on Python 3.12 (preferred), requirements.lock on 3.11.
+#   make test-all-pythons   `make test` on each supported Python present (3.12, 3.11)
 
 # An interpreter that really runs: pyenv's bare `python3.12` shim fails unless that version is
-# selected, so ask pyenv for its prefix first, then try PATH. PREFER picks the version tried first.
-PREFER ?= 3.11
+# selected, so ask pyenv for its prefix first, then try PATH. PREFER picks the version tried first:
+# 3.12 (numpy 2), falling back to 3.11 on machines that have only 3.11.
+PREFER ?= 3.12
+SUPPORTED := 3.12 3.11
 runs    = $(shell for p in "$$(pyenv prefix $(1) 2>/dev/null)/bin/python$(1)" "$$(command -v python$(1))"; do \
             "$$p" -c 'import sys' >/dev/null 2>&1 && { "$$p" -c 'import sys; print(sys.executable)'; break; }; done)
 OTHER  := $(if $(filter 3.12,$(PREFER)),3.11,3.12)
 PYTHON ?= $(or $(call runs,$(PREFER)),$(call runs,$(OTHER)),$(shell command -v python3))
 PYVER  := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
-VENV   := .venv
+# Another venv beside .venv, e.g. `make test PYTHON=... VENV=.venv-py311` (each venv registers its
+# own `evalkit` kernel with --sys-prefix, so nbval in it runs that venv's Python).
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KERNEL := evalkit
@@ -25,7 +31,7 @@ UV     ?= $(shell command -v uv 2>/dev/null)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS)
 NBVAL  := --nbval-lax --nbval-kernel-name $(KERNEL) --nbval-cell-timeout 600
 
-.PHONY: install reproduce test unit nbval lint lock lock-py312 benchmarks clean-venv
+.PHONY: install reproduce test test-all-pythons unit nbval lint lock lock-py312 benchmarks clean-venv
 
 install: $(STAMP)
 
@@ -76,19 +82,39 @@ lint: install
 benchmarks: install
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-# Re-resolve the exact pins from pyproject.toml (needs network access to PyPI).
+# `make test` on every supported Python this machine has, each in its own venv: the one `make test`
+# picks uses $(VENV), any other .venv-pyXY. An absent interpreter is skipped, saying so; the
+# target fails if any run fails or if no supported Python is present.
+test-all-pythons:
+	@ran=0; failed=""; \
+	for vp in $(foreach v,$(SUPPORTED),$(v)=$(call runs,$(v))); do \
+	  v=$${vp%%=*}; p=$${vp#*=}; \
+	  if [ -z "$$p" ]; then echo "== Python $$v: not found on this machine (pyenv prefix $$v, python$$v), skipped"; continue; fi; \
+	  if [ "$$v" = "$(PYVER)" ]; then venv="$(VENV)"; else venv=".venv-py$$(echo $$v | tr -d .)"; fi; \
+	  echo "== Python $$v ($$p) in $$venv"; ran=$$((ran + 1)); \
+	  $(MAKE) --no-print-directory test PYTHON="$$p" VENV="$$venv" || failed="$$failed $$v"; \
+	done; \
+	if [ $$ran -eq 0 ]; then echo "no supported Python ($(SUPPORTED)) found"; exit 1; fi; \
+	if [ -n "$$failed" ]; then echo "== make test failed on Python$$failed"; exit 1; fi; \
+	echo "== make test passed on $$ran Python version(s)"
+
+# Re-resolve the exact 3.11 pins from pyproject.toml (needs network access to PyPI).
 lock:
-	rm -rf /tmp/evalkit-lock && $(PYTHON) -m venv /tmp/evalkit-lock
+	@test -n "$(call runs,3.11)" || { echo "make lock needs a working Python 3.11"; exit 1; }
+	rm -rf /tmp/evalkit-lock && $(call runs,3.11) -m venv /tmp/evalkit-lock
 	/tmp/evalkit-lock/bin/python -m pip install --quiet -e '.[dev]'
-	( echo '# Exact versions for `make install` (Python 3.11/3.12, Linux/macOS). Regenerate with `make lock`.'; \
+	( echo '# Exact versions for `make install` on Python 3.11 (numpy 1.26). Python 3.12 uses requirements-py312.lock. Regenerate with `make lock`.'; \
 	  /tmp/evalkit-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' ) > requirements.lock
 
-# The Python 3.12 pins (numpy 2, current scipy and scikit-learn), resolved by uv.
+# The Python 3.12 pins (numpy 2, current scipy and scikit-learn), resolved by uv. setuptools and
+# wheel (for the editable install without build isolation) as in requirements.lock unless uv pins them.
 lock-py312:
+	@test -n "$(UV)" || { echo "make lock-py312 needs uv"; exit 1; }
+	@test -n "$(call runs,3.12)" || { echo "make lock-py312 needs a working Python 3.12"; exit 1; }
 	( echo '# Exact versions for `make install` on Python 3.12 (numpy 2). Python 3.11 uses requirements.lock. Regenerate with `make lock-py312`.'; \
-	  uv pip compile pyproject.toml --extra dev --python "$(call runs,3.12)" --no-header --no-annotate -q; \
-	  grep -E '^(setuptools|wheel)==' requirements.lock ) | sort -f > requirements-py312.lock.tmp && \
-	  { grep '^#' requirements-py312.lock.tmp; grep -v '^#' requirements-py312.lock.tmp; } > requirements-py312.lock && rm requirements-py312.lock.tmp
+	  { $(UV) pip compile pyproject.toml --extra dev --python "$(call runs,3.12)" --no-header --no-annotate -q; \
+	    grep -E '^(setuptools|wheel)==' requirements.lock; } | awk -F'==' '!seen[tolower($$1)]++' | sort -f \
+	) > requirements-py312.lock.tmp && mv requirements-py312.lock.tmp requirements-py312.lock
 
 clean-venv:
 	rm -rf $(VENV)
@@ -104,11 +130,11 @@ cross-cpu: install
 # ---------------------------------------------------------------------------
 # Real-client test: every notebook run in JupyterLab in headless Chromium (the
 # system /usr/bin/chromium, installed with apt-get when missing; Playwright from
-# requirements.lock drives it, no browser download), then a batch dashboard and
+# the lock drives it, no browser download), then a batch dashboard and
 # two reports opened over file:// with no network. Screenshots and results go to
 # papermill_runs/browser-<time>/. See tests/browser/run_browser_test.py.
 .PHONY: browser-test
 browser-test: install
 	@$(BIN)/python -c 'import playwright' 2>/dev/null || \
-		$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep -i '^playwright==' requirements.lock)"
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep -i '^playwright==' $(LOCK))"
 	$(BIN)/python tests/browser/run_browser_test.py

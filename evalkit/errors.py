@@ -36,3 +36,19 @@ class ModelError(EvalkitError, ValueError):
 
 class EvalkitWarning(UserWarning):
     """A condition worth recording with a result (kept in the result's ``notes``)."""
+
+
+def shown(value: object) -> str:
+    """``repr`` of a value for a message, numpy scalars as the Python value they hold.
+
+    numpy 2 reprs its scalars with their type (``np.float64(0.0)``, ``np.int64(3)``); a message
+    about a user's cell shows the cell's value (``0.0``, ``3``) on every numpy version.
+
+    >>> import numpy as np
+    >>> shown(np.float64(0.0)), shown(np.int64(3)), shown("x"), shown(np.str_("x"))
+    ('0.0', '3', "'x'", "'x'")
+    """
+    item = getattr(value, "item", None)
+    if type(value).__module__ == "numpy" and callable(item) and getattr(value, "ndim", None) == 0:
+        value = item()
+    return repr(value)

@@ -43,6 +43,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import shown as _value
+
 #: File name of the panel in ``../shared/external``.
 PANEL_FILE = "dfe_cla_la_panel.csv"
 
@@ -147,19 +149,19 @@ def _parse(path: Path) -> pd.DataFrame:
     bad_year = pd.to_numeric(df["year"], errors="coerce").isna()
     if bad_year.any():
         i = int(np.flatnonzero(bad_year.to_numpy())[0])
-        raise ValueError(f"{path}: row {i + 2}: column 'year': {df['year'].iloc[i]!r} is not a year")
+        raise ValueError(f"{path}: row {i + 2}: column 'year': {_value(df['year'].iloc[i])} is not a year")
     df["year"] = df["year"].astype(int)
     value = pd.to_numeric(df["value"], errors="coerce")
     bad_value = value.isna() & df["value"].notna()
     if bad_value.any():
         i = int(np.flatnonzero(bad_value.to_numpy())[0])
-        raise ValueError(f"{path}: row {i + 2}: column 'value': {df['value'].iloc[i]!r} is not a number")
+        raise ValueError(f"{path}: row {i + 2}: column 'value': {_value(df['value'].iloc[i])} is not a number")
     df["value"] = value.astype(float)
     sup = df["suppressed"].astype(str).str.strip().str.lower()
     if not sup.isin(["true", "false"]).all():
         i = int(np.flatnonzero(~sup.isin(["true", "false"]).to_numpy())[0])
         raise ValueError(
-            f"{path}: row {i + 2}: column 'suppressed': {df['suppressed'].iloc[i]!r} is not True/False"
+            f"{path}: row {i + 2}: column 'suppressed': {_value(df['suppressed'].iloc[i])} is not True/False"
         )
     df["suppressed"] = sup.eq("true")
     for c in EXTRA_COLUMNS:
@@ -170,8 +172,8 @@ def _parse(path: Path) -> pd.DataFrame:
         i = int(np.flatnonzero(dup.to_numpy())[0])
         r = df.iloc[i]
         raise ValueError(
-            f"{path}: row {i + 2}: la_old_code={r['la_old_code']!r}, year={r['year']}, "
-            f"measure={r['measure']!r} appears twice; the panel key must be unique"
+            f"{path}: row {i + 2}: la_old_code={_value(r['la_old_code'])}, year={r['year']}, "
+            f"measure={_value(r['measure'])} appears twice; the panel key must be unique"
         )
     return df[PANEL_COLUMNS + EXTRA_COLUMNS].reset_index(drop=True)
 

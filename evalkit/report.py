@@ -38,15 +38,18 @@ Two things are *not* statuses and have their own columns:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputDataError
+from evalkit.errors import shown as _value
 from evalkit.results import Result, Summary
 
 STATUSES: tuple[str, ...] = ("exact", "rounding", "discrepancy", "not_reproducible")
@@ -70,16 +73,23 @@ NO_ATTEMPT = "no reproduction attempted in this notebook"
 NO_REASON = "reason not identified"
 
 
+def _is_nan(x: Any) -> bool:
+    """A float NaN, Python's or numpy's (numpy float32 is not a Python float)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, numbers.Integral) and math.isnan(x)
+
+
 def _to_decimal(x: Any) -> Decimal | None:
     if x is None:
         return None
     if isinstance(x, Decimal):
         return x
-    if isinstance(x, bool):
+    if isinstance(x, bool | np.bool_):
         return None
-    if isinstance(x, int):
-        return Decimal(x)
-    if isinstance(x, float):
+    if isinstance(x, numbers.Integral):  # int and numpy integers
+        return Decimal(int(x))
+    if isinstance(x, numbers.Real):  # float and numpy floats
+        # as a Python float: numpy 2's repr of its scalars is "np.float64(...)", not the number
+        x = float(x)
         if math.isnan(x) or math.isinf(x):
             return None
         # repr keeps the value the user sees; 12 d.p. removes binary noise.
@@ -106,7 +116,7 @@ def resolution(reported: str | float | int) -> Decimal:
 
 def format_value(x: Any) -> str:
     """Fixed, version-independent text for a number: integers plainly, others to at most 4 d.p."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None or _is_nan(x):
         return ""
     if isinstance(x, str):
         return x
@@ -141,7 +151,7 @@ def classify(reported: Any, reproduced: Any, comparator: str = "=") -> Verdict:
     """
     comparator = (comparator or "=").strip() or "="
     rep_d = _to_decimal(reported)
-    if reproduced is None or (isinstance(reproduced, float) and math.isnan(reproduced)):
+    if reproduced is None or _is_nan(reproduced):
         return Verdict("not_reproducible", "")
     if rep_d is None:  # a text claim
         a = str(reported).strip().casefold()
@@ -283,7 +293,7 @@ class Reproduction(Result):
         """The reported value of a stated numeric figure, as a number."""
         d = _to_decimal(self.stated.loc[figure_id, "reported"])
         if d is None:
-            raise ValueError(f"figure {figure_id!r} is not numeric: {self.stated.loc[figure_id, 'reported']!r}")
+            raise ValueError(f"figure {figure_id!r} is not numeric: {_value(self.stated.loc[figure_id, 'reported'])}")
         return float(d)
 
     def wants(self, *figure_ids: str) -> bool:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import tomllib
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
+from packaging.version import Version
 
 from evalkit.paths import ROOT
 
@@ -14,14 +16,24 @@ from evalkit.paths import ROOT
 EXTRAS = {("dask", "distributed"): ["dask", "distributed"]}
 
 
-def _pyproject() -> dict[str, str]:
+def _key(req: Requirement, name: str) -> str:
+    """A dependency's name, with its environment marker when it has one (augsynth-py is listed
+    once per Python range, with another extra on each)."""
+    return f"{name.lower()}; {req.marker}" if req.marker else name.lower()
+
+
+def _requirements() -> list[Requirement]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return [Requirement(spec) for spec in meta["dependencies"] + meta["optional-dependencies"]["dev"]]
+
+
+def _pyproject() -> dict[str, str]:
     out: dict[str, str] = {}
-    for spec in meta["dependencies"] + meta["optional-dependencies"]["dev"]:
-        req = Requirement(spec)
+    for req in _requirements():
         names = EXTRAS.get((req.name, *sorted(req.extras)), [req.name]) if req.extras else [req.name]
+        extras = f"[{','.join(sorted(req.extras))}]" if req.extras and len(names) == 1 else ""
         for n in names:
-            out[n.lower()] = str(req.specifier)
+            out[_key(req, n)] = extras + str(req.specifier)
     return out
 
 
@@ -32,10 +44,12 @@ def _environment() -> dict[str, str]:
         items = dep["pip"] if isinstance(dep, dict) else [dep]
         for item in items:
             m = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", item.strip())
-            name, spec = m.group(1).lower(), m.group(2).replace(" ", "")
+            name, spec = m.group(1).lower(), m.group(2)
             if name in {"python", "pip"}:
                 continue
-            out[name] = str(Requirement(f"x{spec}").specifier)
+            req = Requirement(f"{name}{spec}")
+            extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+            out[_key(req, name)] = extras + str(req.specifier)
     return out
 
 
@@ -46,18 +60,38 @@ def test_environment_yml_matches_pyproject():
     assert not diff, f"version ranges differ (pyproject, environment.yml): {diff}"
 
 
-def test_lock_pins_every_direct_dependency_exactly():
-    lock = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
+def _pins(lock: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / lock).read_text().splitlines():
         if line and not line.startswith("#"):
             name, _, version = line.partition("==")
-            lock[name.lower().replace("_", "-")] = version
-    for name, spec in _pyproject().items():
-        key = name.replace("_", "-")
-        assert key in lock, f"{name} is not pinned in requirements.lock"
-        assert Requirement(f"{name}{spec}").specifier.contains(lock[key], prereleases=True), (
-            f"locked {name}=={lock[key]} is outside pyproject's range {spec}"
+            key = name.lower().replace("_", "-")
+            assert key not in pins, f"{name} is pinned twice in {lock}"
+            pins[key] = version
+    return pins
+
+
+@pytest.mark.parametrize(("lock", "python"), [("requirements.lock", "3.11"), ("requirements-py312.lock", "3.12")])
+def test_lock_pins_every_direct_dependency_exactly(lock, python):
+    pins = _pins(lock)
+    marker_env = {"python_version": python, "python_full_version": f"{python}.0"}
+    for req in _requirements():
+        if req.marker and not req.marker.evaluate(marker_env):
+            continue
+        key = req.name.lower().replace("_", "-")
+        assert key in pins, f"{req.name} is not pinned in {lock}"
+        assert req.specifier.contains(pins[key], prereleases=True), (
+            f"{lock} pins {req.name}=={pins[key]}, outside pyproject's range {req.specifier}"
         )
+
+
+def test_each_lock_has_its_numpy():
+    # 3.11: numpy 1.26 (balance caps it there, and augsynth-py's numpy1 extra with it);
+    # 3.12: numpy 2 with the scipy and scikit-learn that balance caps on 3.11 only
+    old, new = _pins("requirements.lock"), _pins("requirements-py312.lock")
+    assert Version(old["numpy"]).major == 1 and Version(new["numpy"]).major == 2
+    assert Version(new["scipy"]) >= Version("1.14") and Version(new["scikit-learn"]) >= Version("1.4")
+    assert Version(old["cvxpy"]) < Version("1.8")  # augsynth-py[numpy1]
 
 
 def test_python_range_agrees():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -194,3 +195,20 @@ def test_reproduction_is_a_result():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.mark.parametrize(
+    "reproduced",
+    [np.float64(1.65), np.float32(1.65), np.int64(2), np.int32(2), np.float64(4714.5)],
+    ids=["float64", "float32", "int64", "int32", "float64-half"],
+)
+def test_numpy_scalars_are_numbers(reproduced):
+    # numpy 2 reprs its scalars as "np.float64(1.65)": the value, not that text, is compared
+    as_python = reproduced.item()
+    for reported in ("1.6", "2", "4714"):
+        assert classify(reported, reproduced) == classify(reported, as_python)
+    assert format_value(reproduced) == format_value(as_python)
+    assert classify("12", np.float32("nan")).status == "not_reproducible"
+    assert format_value(np.float64("nan")) == ""
+    with pytest.raises(TypeError, match="not a number"):  # a truth value is not a count, as for bool
+        classify("1", np.bool_(True))

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import shown as _value
+
 FAMILIES = ("gaussian", "poisson", "quasipoisson")
 ERRORS = ("newey-west", "ar1", "naive")
 IMPACTS = ("level", "slope", "level+slope")
@@ -66,7 +68,7 @@ def _numeric(df: pd.DataFrame, col: str, name: str, arg: str, *, allow_missing: 
     if bad.any():
         i = bad.to_numpy().nonzero()[0][0]
         raise ITSError(
-            f"{arg}: column {col!r} of {name}, row {i} (position {i}): {s.iloc[i]!r} is not a number"
+            f"{arg}: column {col!r} of {name}, row {i} (position {i}): {_value(s.iloc[i])} is not a number"
         )
     if not allow_missing and v.isna().any():
         i = v.isna().to_numpy().nonzero()[0][0]
@@ -95,7 +97,7 @@ def _series_frame(
     out = pd.DataFrame({"t": t, "y": y})
     dup = out["t"].duplicated(keep=False)
     if dup.any():
-        times = sorted(out.loc[dup, "t"].unique())[:5]
+        times = sorted(out.loc[dup, "t"].unique().tolist())[:5]
         rows = dup.to_numpy().nonzero()[0][:6].tolist()
         raise ITSError(
             f"time: column {time!r} of {name} repeats values {times} (rows {rows}); an ITS needs "
@@ -107,7 +109,7 @@ def _series_frame(
         if bad.any():
             i = bad.to_numpy().nonzero()[0][0]
             raise ITSError(
-                f"offset: column {offset!r} of {name}, row {i}: {off.iloc[i]!r} is not positive; "
+                f"offset: column {offset!r} of {name}, row {i}: {_value(off.iloc[i])} is not positive; "
                 "the offset is a population (used as log(offset))"
             )
         miss = off.isna() & y.notna()
@@ -126,7 +128,7 @@ def _series_frame(
         if neg.any():
             i = neg.to_numpy().nonzero()[0][0]
             raise ITSError(
-                f"outcome: column {outcome!r} of {name}, row {i}: {y.iloc[i]!r} is negative; "
+                f"outcome: column {outcome!r} of {name}, row {i}: {_value(y.iloc[i])} is negative; "
                 f"family={family!r} needs counts >= 0"
             )
         if family == "poisson":
@@ -134,7 +136,7 @@ def _series_frame(
             if frac.any():
                 i = frac.to_numpy().nonzero()[0][0]
                 raise ITSError(
-                    f"outcome: column {outcome!r} of {name}, row {i}: {y.iloc[i]!r} is not a whole "
+                    f"outcome: column {outcome!r} of {name}, row {i}: {_value(y.iloc[i])} is not a whole "
                     "number; family='poisson' needs counts (use 'quasipoisson' or 'gaussian')"
                 )
     miss = out["y"].isna()

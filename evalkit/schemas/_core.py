@@ -29,6 +29,7 @@ import pandera.errors as pa_errors
 import pandera.pandas as pa
 
 from evalkit.errors import EvalkitWarning, InputDataError
+from evalkit.errors import shown as _value
 
 #: Largest file read by default. A larger file is almost always the wrong file
 #: (an export of a whole case-management system rather than the table asked for).
@@ -808,8 +809,8 @@ def _unique_problems(
     fold_dup = folded.duplicated(keep="first") & ~dup
     for i in df.index[fold_dup]:
         first = df.index[(folded == folded.loc[i]).all(axis=1)][0]
-        key = ", ".join(f"{c}={df.at[i, c]!r}" for c in spec.unique)
-        other = ", ".join(f"{c}={df.at[first, c]!r}" for c in spec.unique)
+        key = ", ".join(f"{c}={_value(df.at[i, c])}" for c in spec.unique)
+        other = ", ".join(f"{c}={_value(df.at[first, c])}" for c in spec.unique)
         out.append(
             Problem(
                 shown,
@@ -821,7 +822,7 @@ def _unique_problems(
             )
         )
     for i in df.index[dup]:
-        key = ", ".join(f"{c}={df.at[i, c]!r}" for c in spec.unique)
+        key = ", ".join(f"{c}={_value(df.at[i, c])}" for c in spec.unique)
         first = df.index[(df[spec.unique] == df.loc[i, spec.unique]).all(axis=1)][0]
         out.append(
             Problem(

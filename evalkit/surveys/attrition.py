@@ -241,7 +241,11 @@ def nonresponse_weights(
         s = sample.set_target(target)
         try:
             if method == "ipw":
-                adj = s.adjust(method="ipw", model=LogisticRegression(C=c, max_iter=5000),
+                # Newton's method to a tight tolerance: the fit (and so every weight) is the
+                # optimum itself, the same on every scikit-learn. lbfgs at its default tol
+                # stopped 1e-4 short of it, where it stopped depending on the version.
+                model = LogisticRegression(C=c, solver="newton-cholesky", tol=1e-10, max_iter=1000)
+                adj = s.adjust(method="ipw", model=model,
                                transformations=None, weight_trimming_mean_ratio=max_weight_ratio)
             else:
                 adj = s.adjust(method="rake", weight_trimming_mean_ratio=max_weight_ratio)

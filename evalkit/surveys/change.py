@@ -143,8 +143,16 @@ def _dz_interval(t: float, n: int, alpha: float) -> tuple[float, float]:
         return (np.nan, np.nan)
     df = n - 1
 
+    def cdf(nc: float) -> float:
+        p = float(stats.nct.cdf(t, df, nc))
+        if np.isnan(p):
+            # scipy >= 1.15 (Boost) gives NaN far in the tails, where the probability is 0
+            # (nc well above t) or 1 (well below) to double precision; older scipy gives 0 or 1
+            p = 0.0 if nc > t else 1.0
+        return p
+
     def solve(target: float) -> float:
-        f = lambda nc: stats.nct.cdf(t, df, nc) - target  # noqa: E731
+        f = lambda nc: cdf(nc) - target  # noqa: E731
         lo, hi = t - 10 - abs(t), t + 10 + abs(t)
         return optimize.brentq(f, lo, hi)
 

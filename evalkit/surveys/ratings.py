@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from evalkit.errors import shown as _value
 from evalkit.schemas import InputError, Problem
 from evalkit.surveys._safe import safe_table
 
@@ -53,10 +54,10 @@ def _check_values(df: pd.DataFrame, item: str, value: str, levels: Sequence[int]
     if bad.any():
         problems = []
         for i in df.index[bad][:20]:
-            who = f"respondent {df.at[i, id_column]!r}, " if id_column and id_column in df else ""
+            who = f"respondent {_value(df.at[i, id_column])}, " if id_column and id_column in df else ""
             problems.append(
                 Problem("<ratings>", "out-of-range",
-                        f"{who}item {df.at[i, item]!r}: {df.at[i, value]!r} is not one of the scale "
+                        f"{who}item {_value(df.at[i, item])}: {_value(df.at[i, value])} is not one of the scale "
                         f"values {list(levels)}; it is not clipped - correct the entry",
                         row=int(i) + 2 if isinstance(i, (int, np.integer)) else None, column=value))
         raise InputError(problems)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import shown as _value
 from evalkit.schemas import InputError, Problem
 from evalkit.surveys import _resources as res
 
@@ -99,20 +100,20 @@ def _item_problems(
         is_text = ~blank & num.isna()
         bad = ~blank & num.notna() & ((num != np.floor(num)) | (num < lo) | (num > hi))
         for i in df.index[is_text | bad]:
-            who = f"respondent {df.at[i, id_column]!r}" if id_column in df else f"row {i + 2}"
+            who = f"respondent {_value(df.at[i, id_column])}" if id_column in df else f"row {i + 2}"
             if wave_column and wave_column in df:
                 who += f" ({df.at[i, wave_column]})"
             row = int(i) + 2 if isinstance(i, (int, np.integer)) else None
             if is_text.at[i]:
                 problems.append(
                     Problem(source, "text-in-numeric-item",
-                            f"{who}, item {c}: {raw.at[i]!r} is not a number; {scale} items are "
+                            f"{who}, item {c}: {_value(raw.at[i])} is not a number; {scale} items are "
                             f"whole numbers from {lo} to {hi} (leave the cell empty if not answered)",
                             row=row, column=c))
             else:
                 problems.append(
                     Problem(source, "out-of-range",
-                            f"{who}, item {c}: {raw.at[i]!r} is outside the {scale} item range "
+                            f"{who}, item {c}: {_value(raw.at[i])} is outside the {scale} item range "
                             f"{lo}-{hi} (whole numbers only); it is not clipped - correct the entry",
                             row=row, column=c))
         out[c] = num

@@ -459,3 +459,15 @@ def test_slope_chart_aggregates_real_data_into_groups_of_five():
     first = np.array_split(np.argsort(b, kind="stable"), 4)[0]  # sizes 6, 6, 6, 5
     assert starts[0] == pytest.approx(b[first].mean()) and len(first) >= 5
     assert "groups of >= 5" in ax.get_title()
+
+
+@pytest.mark.parametrize(("t", "n"), [(-4.5, 2), (-1.2, 30), (0.7, 12), (6.0, 4)])
+def test_dz_interval_inverts_the_noncentral_t_even_where_its_tails_are_nan(t, n):
+    # the bracket reaches noncentralities where scipy >= 1.15 returns NaN for the cdf (e.g.
+    # t=-4.5, df=1 at nc=9); the interval's ends must still be where the cdf is 1 - a/2 and a/2
+    from evalkit.surveys.change import _dz_interval
+
+    low, high = _dz_interval(t, n, 0.05)
+    assert np.isfinite(low) and np.isfinite(high) and low < t / np.sqrt(n) < high
+    assert stats.nct.cdf(t, n - 1, low * np.sqrt(n)) == pytest.approx(0.975, abs=1e-9)
+    assert stats.nct.cdf(t, n - 1, high * np.sqrt(n)) == pytest.approx(0.025, abs=1e-9)

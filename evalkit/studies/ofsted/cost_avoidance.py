@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputDataError
+from evalkit.errors import shown as _value
 
 WEEKS_PER_YEAR = 52.0
 #: 365 / 7: the exact number of weeks in a (non-leap) year, the alternative convention.
@@ -507,7 +508,7 @@ def score_checklist(features: pd.DataFrame, assessment: pd.DataFrame) -> pd.Data
     if len(bad):
         i = int(bad.index[0])
         raise CostAvoidanceError(
-            f"edge_of_care_self_assessment: row {i + 2}: column 'score': {bad['score'].iloc[0]!r} is not 0, 1 or 2"
+            f"edge_of_care_self_assessment: row {i + 2}: column 'score': {_value(bad['score'].iloc[0])} is not 0, 1 or 2"
         )
     m = features[["feature_id", "domain"]].merge(assessment[["feature_id", "score"]], on="feature_id", how="left")
     rows = []
