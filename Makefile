@@ -9,7 +9,11 @@ PREFER ?= 3.11
 runs    = $(shell for p in "$$(pyenv prefix $(1) 2>/dev/null)/bin/python$(1)" "$$(command -v python$(1))"; do \
             "$$p" -c 'import sys' >/dev/null 2>&1 && { "$$p" -c 'import sys; print(sys.executable)'; break; }; done)
 OTHER  := $(if $(filter 3.12,$(PREFER)),3.11,3.12)
-PYTHON ?= $(or $(call runs,$(PREFER)),$(call runs,$(OTHER)),$(shell command -v python3))
+# Resolved once (`:=`): each `pyenv prefix` costs a few tenths of a second, and a recursive
+# variable would rerun it at every use in the install recipe. PYTHON=... on the command line wins.
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(or $(call runs,$(PREFER)),$(call runs,$(OTHER)),$(shell command -v python3))
+endif
 PYVER  := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -18,11 +22,19 @@ KERNEL := evalkit
 # Exact pins per Python: 3.11 (numpy < 2, as balance requires there) and 3.12 (numpy 2).
 LOCK   ?= $(if $(filter 3.11,$(PYVER)),requirements.lock,requirements-py312.lock)
 # Parallel pytest workers (default: the cores this process may use).
-JOBS   ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 2)
+ifeq ($(origin JOBS),undefined)
+JOBS   := $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 2)
+endif
 # uv builds the venv in seconds; without it (and if `pip install uv` fails) plain pip is used.
 UV_BOOT := build/uv-bootstrap
 UV     ?= $(shell command -v uv 2>/dev/null)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS)
+# Every test process, kernel and batch worker imports pandas, statsmodels, matplotlib and
+# nbconvert. With PYTHONDONTWRITEBYTECODE set (as on the CI machines) each would compile all of
+# them from source again, about twice the CPU of importing them from bytecode. Bytecode is
+# cached under .venv/pycache instead, outside the source tree, for the commands run from here.
+export PYTHONPYCACHEPREFIX := $(abspath $(VENV))/pycache
+unexport PYTHONDONTWRITEBYTECODE
 NBVAL  := --nbval-lax --nbval-kernel-name $(KERNEL) --nbval-cell-timeout 600
 
 .PHONY: install reproduce test unit nbval lint lock lock-py312 benchmarks clean-venv
