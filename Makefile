@@ -73,14 +73,15 @@ reproduce: install
 
 # Unit tests and notebooks in one parallel run; --dist loadfile keeps each notebook (and each
 # test file) on one worker, so a notebook's cells run in order on one kernel.
+# --no-loadscope-reorder: files go out in collection order, which conftest.py sorts longest first.
 test: install
-	$(PYTEST) --dist loadfile $(NBVAL) tests notebooks/
+	$(PYTEST) --dist loadfile --no-loadscope-reorder $(NBVAL) tests notebooks/
 
 unit: install
-	$(PYTEST) --dist loadfile tests
+	$(PYTEST) --dist loadfile --no-loadscope-reorder tests
 
 nbval: install
-	$(PYTEST) --dist loadfile $(NBVAL) notebooks/
+	$(PYTEST) --dist loadfile --no-loadscope-reorder $(NBVAL) notebooks/
 
 lint: install
 	$(BIN)/ruff check evalkit tests benchmarks notebooks
