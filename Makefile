@@ -41,7 +41,9 @@ NBVAL  := --nbval-lax --nbval-kernel-name $(KERNEL) --nbval-cell-timeout 600
 
 install: $(STAMP)
 
-$(STAMP): $(LOCK) pyproject.toml
+# The kernel is registered by tools/register_kernel.py: what `python -m ipykernel install
+# --sys-prefix` writes, without importing ipykernel (tests/test_environment.py checks they agree).
+$(STAMP): $(LOCK) pyproject.toml tools/register_kernel.py
 	@echo "Python $(PYVER) ($(PYTHON)), pins from $(LOCK)"
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "evalkit needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
 	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$(PYVER)" ]; then \
@@ -56,15 +58,17 @@ $(STAMP): $(LOCK) pyproject.toml
 	  $$uv venv --quiet --allow-existing --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV); \
 	  $$uv pip sync --quiet --python $(BIN)/python $(LOCK); \
 	  $$uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .; \
-	  $$uv pip check --quiet --python $(BIN)/python; \
+	  $$uv pip check --quiet --python $(BIN)/python & check=$$!; \
+	  $(BIN)/python tools/register_kernel.py --name $(KERNEL) --display-name "Python (evalkit)" >/dev/null; \
+	  wait $$check; \
 	else \
 	  set -e; \
 	  test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK); \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
 	  $(BIN)/python -m pip check; \
+	  $(BIN)/python tools/register_kernel.py --name $(KERNEL) --display-name "Python (evalkit)" >/dev/null; \
 	fi
-	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (evalkit)" >/dev/null
 	@touch $(STAMP)
 	@echo "evalkit installed in $(VENV) with Jupyter kernel '$(KERNEL)'"
 

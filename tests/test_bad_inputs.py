@@ -252,7 +252,9 @@ def test_batch_over_corpus_finishes_the_good_la(tmp_path):
             keep = {nb: cfg.notebooks[nb] for nb in held}
             (folder / "params.yaml").write_text(yaml.safe_dump({"la_name": cfg.name, "notebooks": keep}))
     raw_before = {p: p.read_bytes() for p in base.rglob("*") if p.is_file()}
-    result = batch.run_batch(all_las=True, base=base, out=tmp_path / "runs", workers=2, progress=False)
+    # one worker: a single task runs (the good LA's), so a second worker would only start a kernel
+    # for nothing; parallel workers among invalid LAs are tested in test_batch.py
+    result = batch.run_batch(all_las=True, base=base, out=tmp_path / "runs", workers=1, progress=False)
     assert {t.slug for t in result.tasks if t.status != "invalid"} == {"good"}
     by_la: dict[str, set[str]] = {}
     for t in result.tasks:
