@@ -30,7 +30,7 @@ UV_BOOT := build/uv-bootstrap
 UV     ?= $(shell command -v uv 2>/dev/null)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS)
 # Every test process, kernel and batch worker imports pandas, statsmodels, matplotlib and
-# nbconvert. With PYTHONDONTWRITEBYTECODE set (as on the CI machines) each would compile all of
+# nbconvert. With PYTHONDONTWRITEBYTECODE set (as on the machine this was measured on) each would compile all of
 # them from source again, about twice the CPU of importing them from bytecode. Bytecode is
 # cached under .venv/pycache instead, outside the source tree, for the commands run from here.
 export PYTHONPYCACHEPREFIX := $(abspath $(VENV))/pycache
