@@ -152,6 +152,8 @@ def main() -> None:
     # as `make` does (see the Makefile): bytecode cached under .venv/pycache for every kernel
     os.environ.setdefault("PYTHONPYCACHEPREFIX", str(ROOT / ".venv" / "pycache"))
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # the synthetic LA folders are made in the temporary folder: let the batch read them there
+    os.environ.setdefault("EVALKIT_INPUT_ROOTS", tempfile.gettempdir())
     tmp = Path(tempfile.mkdtemp(prefix="evalkit-bench-engine-"))
     print(f"machine: {load()} at the start (timings taken under this load)")
     lines = []
