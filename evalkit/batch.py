@@ -18,7 +18,9 @@ One folder per LA under ``data/raw/las/<slug>/`` holds the LA's CSVs and a
    ``evalkit`` kernel (one BLAS thread, IPC transport) that is reset between
    notebooks (so pandas, statsmodels and evalkit are imported once per
    worker, not once per notebook), or on a Dask cluster (``--scheduler``)
-   through the same task function;
+   through the same task function; when there are at least two tasks per
+   worker, the workers start (and warm their kernels) while step 1 runs, and
+   each worker makes its notebooks' dashboard thumbnails itself;
 3. **writes** ``papermill_runs/<run id>/<la>/<notebook>.ipynb``, an HTML
    report with the code hidden, the notebook's derived CSVs under
    ``<la>/derived/``, and ``manifest.json`` (parameters, package version,
