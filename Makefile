@@ -13,7 +13,11 @@ SUPPORTED := 3.12 3.11
 runs    = $(shell for p in "$$(pyenv prefix $(1) 2>/dev/null)/bin/python$(1)" "$$(command -v python$(1))"; do \
             "$$p" -c 'import sys' >/dev/null 2>&1 && { "$$p" -c 'import sys; print(sys.executable)'; break; }; done)
 OTHER  := $(if $(filter 3.12,$(PREFER)),3.11,3.12)
-PYTHON ?= $(or $(call runs,$(PREFER)),$(call runs,$(OTHER)),$(shell command -v python3))
+# Resolved once (`:=`): each `pyenv prefix` costs a few tenths of a second, and a recursive
+# variable would rerun it at every use in the install recipe. PYTHON=... on the command line wins.
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(or $(call runs,$(PREFER)),$(call runs,$(OTHER)),$(shell command -v python3))
+endif
 PYVER  := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 # Another venv beside .venv, e.g. `make test PYTHON=... VENV=.venv-py311` (each venv registers its
 # own `evalkit` kernel with --sys-prefix, so nbval in it runs that venv's Python).
@@ -24,18 +28,28 @@ KERNEL := evalkit
 # Exact pins per Python: 3.11 (numpy < 2, as balance requires there) and 3.12 (numpy 2).
 LOCK   ?= $(if $(filter 3.11,$(PYVER)),requirements.lock,requirements-py312.lock)
 # Parallel pytest workers (default: the cores this process may use).
-JOBS   ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 2)
+ifeq ($(origin JOBS),undefined)
+JOBS   := $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 2)
+endif
 # uv builds the venv in seconds; without it (and if `pip install uv` fails) plain pip is used.
 UV_BOOT := build/uv-bootstrap
 UV     ?= $(shell command -v uv 2>/dev/null)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS)
+# Every test process, kernel and batch worker imports pandas, statsmodels, matplotlib and
+# nbconvert. With PYTHONDONTWRITEBYTECODE set (as on the machine this was measured on) each would compile all of
+# them from source again, about twice the CPU of importing them from bytecode. Bytecode is
+# cached under .venv/pycache instead, outside the source tree, for the commands run from here.
+export PYTHONPYCACHEPREFIX := $(abspath $(VENV))/pycache
+unexport PYTHONDONTWRITEBYTECODE
 NBVAL  := --nbval-lax --nbval-kernel-name $(KERNEL) --nbval-cell-timeout 600
 
 .PHONY: install reproduce test test-all-pythons unit nbval lint lock lock-py312 benchmarks clean-venv
 
 install: $(STAMP)
 
-$(STAMP): $(LOCK) pyproject.toml
+# The kernel is registered by tools/register_kernel.py: what `python -m ipykernel install
+# --sys-prefix` writes, without importing ipykernel (tests/test_environment.py checks they agree).
+$(STAMP): $(LOCK) pyproject.toml tools/register_kernel.py
 	@echo "Python $(PYVER) ($(PYTHON)), pins from $(LOCK)"
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "evalkit needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
 	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$(PYVER)" ]; then \
@@ -50,15 +64,17 @@ $(STAMP): $(LOCK) pyproject.toml
 	  $$uv venv --quiet --allow-existing --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV); \
 	  $$uv pip sync --quiet --python $(BIN)/python $(LOCK); \
 	  $$uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .; \
-	  $$uv pip check --quiet --python $(BIN)/python; \
+	  $$uv pip check --quiet --python $(BIN)/python & check=$$!; \
+	  $(BIN)/python tools/register_kernel.py --name $(KERNEL) --display-name "Python (evalkit)" >/dev/null; \
+	  wait $$check; \
 	else \
 	  set -e; \
 	  test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK); \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
 	  $(BIN)/python -m pip check; \
+	  $(BIN)/python tools/register_kernel.py --name $(KERNEL) --display-name "Python (evalkit)" >/dev/null; \
 	fi
-	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (evalkit)" >/dev/null
 	@touch $(STAMP)
 	@echo "evalkit installed in $(VENV) with Jupyter kernel '$(KERNEL)'"
 
@@ -67,14 +83,15 @@ reproduce: install
 
 # Unit tests and notebooks in one parallel run; --dist loadfile keeps each notebook (and each
 # test file) on one worker, so a notebook's cells run in order on one kernel.
+# --no-loadscope-reorder: files go out in collection order, which conftest.py sorts longest first.
 test: install
-	$(PYTEST) --dist loadfile $(NBVAL) tests notebooks/
+	$(PYTEST) --dist loadfile --no-loadscope-reorder $(NBVAL) tests notebooks/
 
 unit: install
-	$(PYTEST) --dist loadfile tests
+	$(PYTEST) --dist loadfile --no-loadscope-reorder tests
 
 nbval: install
-	$(PYTEST) --dist loadfile $(NBVAL) notebooks/
+	$(PYTEST) --dist loadfile --no-loadscope-reorder $(NBVAL) notebooks/
 
 lint: install
 	$(BIN)/ruff check evalkit tests benchmarks notebooks

@@ -71,9 +71,53 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 NEED_DFE_PANEL = {"06_its_adolescent_entries", "07_matching_la_level", "10_programme_and_scan"}
 
 
+#: Test files and notebooks that take longest, longest first (measured with --durations). With
+#: `--dist loadfile --no-loadscope-reorder` (make test) pytest-xdist hands files out in collection
+#: order, so these start first and the short files fill in at the end: the workers finish
+#: together instead of one running a 30-second notebook alone after the other has stopped.
+LONGEST_FIRST = (
+    "tests/test_new_la.py",
+    "tests/test_disclosure_scan.py",
+    "tests/test_batch.py",
+    "tests/test_batch_dask.py",
+    "tests/test_bad_inputs.py",
+    "tests/methods/test_counterfactual.py",
+    "tests/test_reproduce.py",
+    "notebooks/05_innovation_evidence_map.ipynb",
+    "notebooks/07_matching_la_level.ipynb",
+    "notebooks/02_sefton_cas.ipynb",
+    "notebooks/06_its_adolescent_entries.ipynb",
+    "notebooks/09_survey_baselines.ipynb",
+    "notebooks/04_ofsted_edging_away.ipynb",
+    "notebooks/03_gloucestershire_iis.ipynb",
+    "notebooks/10_programme_and_scan.ipynb",
+    "notebooks/08_matching_child_level.ipynb",
+    "notebooks/01_gloucestershire_yst.ipynb",
+    "tests/test_raw_data.py",
+    "tests/methods/test_matching.py",
+    "tests/methods/test_surveys.py",
+    "tests/test_synthetic_its.py",
+)
+
+
+def _longest_first(items: list[pytest.Item]) -> None:
+    """Reorder ``items`` (stably, the same in every xdist worker) so the files in LONGEST_FIRST come first."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+
+    def key(item: pytest.Item) -> int:
+        try:
+            rel = item.path.resolve().relative_to(ROOT).as_posix()
+        except ValueError:
+            return len(rank)
+        return rank.get(rel, len(rank))
+
+    items.sort(key=key)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from evalkit import paths
 
+    _longest_first(items)
     if paths.external("dfe_cla_la_panel.csv") is not None:
         return
     skip = pytest.mark.skip(reason="../shared/external/dfe_cla_la_panel.csv is not present: this notebook's "

@@ -15,7 +15,12 @@ noisy machine):
    available), with uv's cache as it is (``--cold-cache``: an empty one).
    Target <= 15 s.
 
-Usage: .venv/bin/python benchmarks/bench_engine.py [--skip install,test,batch,reproduce] [--las 20]
+5. **memory**: ``evalkit batch`` over ``--memory-las`` (150) synthetic LA folders x one cheap
+   notebook with 2 workers; the total peak resident memory from the run's manifest (engine +
+   workers + kernels, as if all peaked at once). Target < 2 GB.
+
+Usage: .venv/bin/python benchmarks/bench_engine.py [--skip install,test,batch,reproduce,memory] [--las 20]
+       [--memory-las 150]
 """
 
 from __future__ import annotations
@@ -92,6 +97,29 @@ def batch_speedup(tmp: Path, n_las: int, notebook: str) -> dict[int, float]:
     return out
 
 
+def batch_memory(tmp: Path, n_las: int, notebook: str, workers: int = 2) -> dict:
+    """Peak resident memory of a batch over ``n_las`` synthetic LA folders with ``workers`` workers.
+
+    The figures are the manifest's: the engine's peak, each worker process's and each worker's
+    kernel's (a kernel's peak is taken per notebook and the largest kept), and their sum as if
+    all peaked at once (``total_peak_mb_upper_bound``).
+    """
+    sys.path.insert(0, str(ROOT))
+    from evalkit import batch
+
+    base = tmp / "memory-las"
+    for i in range(n_las):
+        batch.new_la(f"Memtown {i + 1:03d}", base=base, notebooks=[notebook], synthetic=True, seed=1000 + i)
+    t0 = time.perf_counter()
+    res = batch.run_batch(all_las=True, base=base, out=tmp / "memory-runs", workers=workers,
+                          notebooks=[notebook], progress=False)
+    wall = time.perf_counter() - t0
+    bad = [t.error for t in res.tasks if t.status != "ok"]
+    if bad:
+        raise RuntimeError(f"{len(bad)} batch task(s) failed, e.g. {bad[0]}")
+    return {**res.manifest["memory"], "wall": wall, "n": len(res.tasks)}
+
+
 def make_test_seconds() -> tuple[float, str]:
     wall, res = timed(["make", "test"])
     tail = (res.stdout + res.stderr).strip().splitlines()[-1:]
@@ -113,12 +141,19 @@ def install_seconds(tmp: Path, cold_cache: bool) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--skip", default="", help="comma-separated: install,test,batch,reproduce")
+    ap.add_argument("--skip", default="", help="comma-separated: install,test,batch,reproduce,memory")
     ap.add_argument("--las", type=int, default=20)
     ap.add_argument("--notebook", default="06_its_adolescent_entries")
     ap.add_argument("--cold-cache", action="store_true", help="install with an empty uv cache")
+    ap.add_argument("--memory-las", type=int, default=150, help="LAs in the memory batch (2 workers)")
+    ap.add_argument("--memory-notebook", default="01_gloucestershire_yst")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    # as `make` does (see the Makefile): bytecode cached under .venv/pycache for every kernel
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", str(ROOT / ".venv" / "pycache"))
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # the synthetic LA folders are made in the temporary folder: let the batch read them there
+    os.environ.setdefault("EVALKIT_INPUT_ROOTS", tempfile.gettempdir())
     tmp = Path(tempfile.mkdtemp(prefix="evalkit-bench-engine-"))
     print(f"machine: {load()} at the start (timings taken under this load)")
     lines = []
@@ -139,6 +174,15 @@ def main() -> None:
             b = batch_speedup(tmp, args.las, args.notebook)
             lines.append(f"batch {args.las} LAs x {args.notebook}: 1 worker {b[1]:6.1f} s, 2 workers {b[2]:6.1f} s; "
                          f"speed-up {b[1] / b[2]:4.2f}  (target >= 1.8; was 1.74)")
+            print(lines[-1], flush=True)
+        if "memory" not in skip:
+            m = batch_memory(tmp, args.memory_las, args.memory_notebook)
+            kernels = ", ".join(f"{v:.0f}" for v in m["kernel_peak_mb"].values())
+            workers = ", ".join(f"{v:.0f}" for v in m["worker_peak_mb"].values())
+            total = m["total_peak_mb_upper_bound"]
+            lines.append(f"memory, batch of {m['n']} LAs x {args.memory_notebook}, 2 workers ({m['wall']:.0f} s): "
+                         f"engine {m['engine_peak_mb']:.0f} MB, workers {workers} MB, kernels {kernels} MB; "
+                         f"total peak {total:.0f} MB = {total / 1024:.2f} GB  (target < 2 GB)")
             print(lines[-1], flush=True)
         if "test" not in skip:
             s, tail = make_test_seconds()

@@ -18,7 +18,9 @@ One folder per LA under ``data/raw/las/<slug>/`` holds the LA's CSVs and a
    ``evalkit`` kernel (one BLAS thread, IPC transport) that is reset between
    notebooks (so pandas, statsmodels and evalkit are imported once per
    worker, not once per notebook), or on a Dask cluster (``--scheduler``)
-   through the same task function;
+   through the same task function; when there are at least two tasks per
+   worker, the workers start (and warm their kernels) while step 1 runs, and
+   each worker makes its notebooks' dashboard thumbnails itself;
 3. **writes** ``papermill_runs/<run id>/<la>/<notebook>.ipynb``, an HTML
    report with the code hidden, the notebook's derived CSVs under
    ``<la>/derived/``, and ``manifest.json`` (parameters, package version,
@@ -576,6 +578,18 @@ def export_html(notebook_path: Path, html_path: Path, *, la: str | None = None, 
     to_html(notebook_path, html_path, la=la, analysis=analysis)
 
 
+def _write_thumbnail(task: dict[str, Any]) -> None:
+    """The dashboard's thumbnail of this task's key chart, made here in the worker, in parallel
+    (a batch task's notebook is ``<run>/<slug>/<notebook>.ipynb``); never raises."""
+    from evalkit.html_report import thumbnail_path, write_thumbnail
+
+    out = Path(task["output"])
+    try:
+        write_thumbnail(out, thumbnail_path(out.parent.parent, task["slug"], task["notebook"]))
+    except Exception:  # noqa: BLE001 - the dashboard makes it again if it is missing
+        pass
+
+
 def _reproduction_counts(task: dict[str, Any], since: float) -> dict[str, int]:
     """Status counts of the reproduction table this task wrote (empty if it wrote none)."""
     from evalkit.paths import DERIVED
@@ -611,6 +625,7 @@ def run_task(task: dict[str, Any], reuse_kernel: bool = True) -> dict[str, Any]:
         execute(source, Path(t["output"]), t["parameters"], km=km)
         if t.get("html"):
             export_html(Path(t["output"]), Path(t["html"]), la=t.get("la"), notebook=t.get("notebook"))
+            _write_thumbnail(t)
         t["counts"] = _reproduction_counts(t, wall0)
         t["status"] = "ok"
         t["error"] = ""
@@ -639,7 +654,27 @@ def _init_worker() -> None:
 
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     os.environ.update(ONE_BLAS_THREAD)
+    # numpy (and its BLAS) was loaded when this function was unpickled, before the line above
+    # could take effect: limit the thread pools already running, too.
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)
+    except Exception:  # noqa: BLE001 - an optional nicety
+        pass
     atexit.register(shutdown_worker_kernel)
+
+
+def _init_warm_worker() -> None:
+    """:func:`_init_worker`, then start this worker's warm kernel and load the HTML exporter at
+    once, while the engine is still validating the LAs (started before planning, see
+    :func:`run_batch`), instead of when the first task arrives."""
+    _init_worker()
+    try:
+        _kernel(True)
+        import nbconvert  # noqa: F401 - the HTML export's import, paid before the first task
+    except Exception:  # noqa: BLE001 - the first task starts the kernel again and reports why
+        shutdown_worker_kernel()
 
 
 def default_workers() -> int:
@@ -799,11 +834,24 @@ def run_batch(
     if not las:
         raise ValueError("name at least one LA (--la NAME) or use --all")
 
+    # With several local workers and enough work for each, start them (and their kernels) now,
+    # so they warm up while this process validates and hashes every LA's inputs.
+    workers = workers or default_workers()
+    pool = None
+    if workers > 1 and not scheduler and reuse_kernel and not resume:
+        n = _planned_tasks(las, notebooks, base)
+        if n >= 2 * workers:
+            pool = _new_pool(workers, warm=True)
     tasks: list[Task] = []
     invalid: dict[str, list[str]] = {}
     hashes: dict[str, dict[str, str]] = {}
-    for name in las:
-        _plan_la(name, notebooks, run_dir, base, tasks, invalid, hashes)
+    try:
+        for name in las:
+            _plan_la(name, notebooks, run_dir, base, tasks, invalid, hashes)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
     for slug, problems in invalid.items():
         from evalkit.outputs import atomic_write_text
 
@@ -811,7 +859,7 @@ def run_batch(
     command = {"las": list(las), "notebooks": list(notebooks) if notebooks else None}
     return execute_run(run_dir, tasks, command=command, inputs=hashes, validation=invalid, previous=previous,
                        earlier=manifest, workers=workers, scheduler=scheduler, reuse_kernel=reuse_kernel,
-                       progress=progress)
+                       progress=progress, pool=pool)
 
 
 def reproduce(
@@ -895,6 +943,7 @@ def execute_run(
     reuse_kernel: bool,
     progress: bool,
     longest_first: bool = False,
+    pool=None,
 ) -> BatchResult:
     """The engine shared by ``evalkit batch`` and ``evalkit reproduce``.
 
@@ -951,7 +1000,7 @@ def execute_run(
 
     try:
         _dispatch(todo, record, workers=workers, scheduler=scheduler, reuse_kernel=reuse_kernel,
-                  progress=progress)
+                  progress=progress, pool=pool)
     except KeyboardInterrupt:
         for t in tasks:
             if t.status == "pending":
@@ -994,10 +1043,38 @@ def _dead_worker(payload: dict[str, Any], err: BaseException) -> dict[str, Any]:
             "started": payload.get("started") or "", "ended": now(), "seconds": 0.0}
 
 
-def _dispatch(todo: list[Task], record, *, workers: int, scheduler: str | None, reuse_kernel: bool, progress: bool) -> None:
+def _new_pool(workers: int, *, warm: bool):
+    """A pool of ``workers`` spawned worker processes (one BLAS thread each). ``warm``: start the
+    processes now, each starting its kernel at once (:func:`_init_warm_worker`)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=_init_warm_worker if warm else _init_worker)
+    if warm:
+        for _ in range(workers):  # a spawn pool starts one process per task submitted
+            pool.submit(os.getpid)
+    return pool
+
+
+def _planned_tasks(las: Sequence[str], notebooks: Sequence[str] | None, base: Path | None) -> int:
+    """How many tasks the LAs' params.yaml files ask for (before validation); cheap, never raises."""
+    n = 0
+    for name in las:
+        try:
+            n += len(notebooks) if notebooks else max(1, len(load_la(name, base).notebooks))
+        except Exception:  # noqa: BLE001 - planning reports it
+            continue
+    return n
+
+
+def _dispatch(todo: list[Task], record, *, workers: int, scheduler: str | None, reuse_kernel: bool, progress: bool,
+              pool=None) -> None:
     from tqdm import tqdm
 
     if not todo:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         return
     bar = tqdm(total=len(todo), desc="LA x notebook", unit="run", disable=not progress)
     payloads = [asdict(t) for t in todo]
@@ -1023,19 +1100,16 @@ def _dispatch(todo: list[Task], record, *, workers: int, scheduler: str | None, 
                     except Exception as err:  # noqa: BLE001 - the worker died (KilledWorker) or was lost
                         done = _dead_worker(futures[fut], err)
                     done_one(done)
-        elif workers <= 1:  # in this process, whose environment is left as it is
+        elif workers <= 1 and pool is None:  # in this process, whose environment is left as it is
             try:
                 for p in payloads:
                     done_one(run_task(p, reuse_kernel))
             finally:
                 shutdown_worker_kernel()
         else:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor, as_completed
+            from concurrent.futures import as_completed
 
-            ctx = mp.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(workers, len(payloads)), mp_context=ctx,
-                                     initializer=_init_worker) as pool:
+            with (pool or _new_pool(min(workers, len(payloads)), warm=False)) as pool:
                 futs = {pool.submit(run_task, p, reuse_kernel): p for p in payloads}
                 try:
                     for fut in as_completed(futs):

@@ -221,6 +221,21 @@ def key_chart_png(notebook_path: str | Path) -> bytes | None:
     return base64.b64decode(chosen) if chosen else None
 
 
+def thumbnail_path(run_dir: str | Path, slug: str, notebook: str) -> Path:
+    """Where a run's dashboard keeps the thumbnail of one task's key chart."""
+    return Path(run_dir) / "thumbnails" / slug / f"{notebook}.png"
+
+
+def write_thumbnail(notebook_path: str | Path, dest: str | Path) -> Path | None:
+    """Write the thumbnail of an executed notebook's key chart to ``dest`` (None: it has no chart).
+
+    The batch's workers call this as each notebook finishes, so the dashboard, written once at
+    the end of the run, need not read every executed notebook again.
+    """
+    png = key_chart_png(notebook_path)
+    return write_public(dest, _thumbnail(png)) if png else None
+
+
 def _thumbnail(png: bytes, width: int = 320) -> bytes:
     from PIL import Image
 
@@ -307,9 +322,13 @@ def write_dashboard(run_dir: str | Path, manifest: Mapping[str, Any] | str | Pat
                 parts = [f'<span class="status">{esc(_STATUS_TEXT.get(status, status))}</span>']
                 report = Path(t["html"]) if t.get("html") else None
                 if status == "ok":
-                    png = key_chart_png(t["output"]) if t.get("output") and Path(t["output"]).exists() else None
-                    if png:
-                        thumb = write_public(run_dir / "thumbnails" / slug / f"{nb}.png", _thumbnail(png))
+                    out = Path(t["output"]) if t.get("output") else None
+                    thumb = thumbnail_path(run_dir, slug, nb)
+                    if out is None or not out.exists():
+                        thumb = None
+                    elif not (thumb.exists() and thumb.stat().st_mtime >= out.stat().st_mtime):
+                        thumb = write_thumbnail(out, thumb)  # not written by the worker (or stale)
+                    if thumb is not None:
                         parts.append(f'<img src="{esc(_rel(thumb, run_dir))}" alt="key chart of {esc(nb)} for {esc(la)}">')
                     if report is not None and report.exists():
                         parts.append(f'<a href="{esc(_rel(report, run_dir))}">open the report</a>')

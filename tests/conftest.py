@@ -42,3 +42,25 @@ def need_external():
         return p
 
     return _get
+
+
+@pytest.fixture(scope="session")
+def run_notebook():
+    """Execute a notebook as `evalkit batch` does: on this test process's warm `evalkit` kernel,
+    started once and reset between notebooks (:func:`evalkit.batch._kernel`), instead of a cold
+    kernel for every run. Call as ``run_notebook(notebook, output, parameters)``; raises what
+    :func:`evalkit.runner.execute` raises."""
+    from evalkit import batch
+    from evalkit.runner import execute
+
+    def run(notebook: Path, output: Path, parameters: dict | None = None) -> None:
+        km = batch._kernel(reuse=True)
+        try:
+            execute(notebook, output, parameters or {}, km=km)
+        except Exception as err:
+            if "DeadKernel" in type(err).__name__ or "dead" in str(err).lower():
+                batch.shutdown_worker_kernel()
+            raise
+
+    yield run
+    batch.shutdown_worker_kernel()

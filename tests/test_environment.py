@@ -99,3 +99,21 @@ def test_python_range_agrees():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     py = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
     assert meta["requires-python"] == ">=3.11" and ">=3.11" in py
+
+
+def test_register_kernel_writes_what_ipykernel_install_writes(tmp_path):
+    """`make install` registers the kernel with tools/register_kernel.py (no ipykernel import);
+    its kernel.json must be ipykernel's own, and the logos must be there."""
+    import importlib.util
+    import json
+
+    from ipykernel.kernelspec import get_kernel_dict
+
+    spec = importlib.util.spec_from_file_location("register_kernel", ROOT / "tools" / "register_kernel.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    dest = mod.register("evalkit", "Python (evalkit)", prefix=tmp_path)
+    expected = get_kernel_dict(python_arguments=["-Xfrozen_modules=off"])
+    expected["display_name"] = "Python (evalkit)"
+    assert json.loads((dest / "kernel.json").read_text()) == expected
+    assert {p.name for p in dest.iterdir()} >= {"kernel.json", "logo-32x32.png", "logo-64x64.png"}

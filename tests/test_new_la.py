@@ -211,22 +211,23 @@ def test_one_required_table_removed(las, tmp_path, stem):
 # ----------------------------------------------------------------------------- real notebooks (a few)
 
 
-def _run(folder: Path, stem: str, tmp_path: Path) -> str | None:
-    """Run one notebook as `evalkit batch` would; the one-line error, or None if it ran."""
+def _run(folder: Path, stem: str, tmp_path: Path, run_notebook) -> str | None:
+    """Run one notebook as `evalkit batch` would (a warm kernel, reset between notebooks); the
+    one-line error, or None if it ran."""
     from evalkit.paths import NOTEBOOKS
-    from evalkit.runner import error_summary, execute
+    from evalkit.runner import error_summary
 
     cfg = batch.load_la(str(folder))
     (task,) = batch.plan_tasks(cfg, [stem], tmp_path / "run")
     try:
-        execute(NOTEBOOKS / f"{stem}.ipynb", Path(task.output), task.parameters)
+        run_notebook(NOTEBOOKS / f"{stem}.ipynb", Path(task.output), task.parameters)
     except Exception as err:  # noqa: BLE001 - the error is what is tested
         return error_summary(err)
     return None
 
 
 @pytest.mark.parametrize("case", ["bare-01", "no-cp-01", "no-after-02", "no-survey-09"])
-def test_notebook_runs_or_stops_with_a_validation_message(las, tmp_path, case):
+def test_notebook_runs_or_stops_with_a_validation_message(las, tmp_path, case, run_notebook):
     kind, stem = case.rsplit("-", 1)
     stem = next(s for s in CATALOG if s.startswith(stem))
     folder = tmp_path / "la"
@@ -243,7 +244,7 @@ def test_notebook_runs_or_stops_with_a_validation_message(las, tmp_path, case):
     elif kind == "no-survey":
         file = "survey_responses_wide.csv"  # named in the message: no survey file in the folder
         (folder / file).unlink()
-    err = _run(folder, stem, tmp_path)
+    err = _run(folder, stem, tmp_path, run_notebook)
     if file is None:
         assert err is None, f"{case}: the notebook failed on the bare templates: {err}"
         return

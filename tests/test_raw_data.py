@@ -6,7 +6,6 @@ import pytest
 import yaml
 
 from evalkit import paths, schemas
-from evalkit.runner import execute
 
 from .conftest import tree_hash
 
@@ -53,7 +52,7 @@ def test_seed_lines_point_inside_the_seed(folder):
                 assert 1 <= int(lo) <= int(hi or lo) <= n_lines, f"{name}: bad seed_lines {ref!r}"
 
 
-def test_notebook_run_leaves_raw_data_unchanged_and_reads_entered_ratings(tmp_path):
+def test_notebook_run_leaves_raw_data_unchanged_and_reads_entered_ratings(tmp_path, run_notebook):
     """Run notebook 01 with ratings entered in the case_study_ratings template (as an evaluator
     would, reading the printed figures): raw data stay byte-for-byte the same, and the rating
     summary is built from the entered values."""
@@ -67,7 +66,7 @@ def test_notebook_run_leaves_raw_data_unchanged_and_reads_entered_ratings(tmp_pa
     rows += [f"Figure 5,parent,{c},overall support,{r},test" for c, r in [(1, 2), (2, 4)]]
     ratings.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     before = tree_hash(paths.RAW)
-    execute(
+    run_notebook(
         paths.NOTEBOOKS / "01_gloucestershire_yst.ipynb",
         tmp_path / "01.ipynb",
         parameters={"out_dir": str(tmp_path / "derived"), "ratings_file": str(ratings)},

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -145,22 +143,23 @@ def test_unknown_table_and_folder_check(tmp_path, seed000):
     assert [p.rule for p in problems] == ["unknown-case"]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "evalkit.cli", *args], capture_output=True, text=True, timeout=120)
+def test_cli_validate_exit_codes_and_no_traceback(tmp_path, seed000, capsys):
+    """In-process (`evalkit.cli.main`); the real `python -m evalkit.cli` process, its exit code
+    and output, is tested in test_bad_inputs.py::test_cli_validate_in_a_real_process."""
+    from evalkit.cli import main
 
-
-def test_cli_validate_exit_codes_and_no_traceback(tmp_path, seed000):
-    ok = _cli("validate", str(seed000))
-    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert main(["validate", str(seed000)]) == 0, capsys.readouterr()
+    capsys.readouterr()
     bad = tmp_path / "bad"
     shutil.copytree(seed000, bad)
     costs = bad / "yst_case_costs.csv"
     costs.write_text(costs.read_text(encoding="utf-8").replace("\n3,105,2680", "\n3,-105,abc"), encoding="utf-8")
-    res = _cli("validate", str(bad))
-    assert res.returncode == 1
-    assert "Traceback" not in res.stdout + res.stderr
-    lines = res.stdout.strip().splitlines()
+    code = main(["validate", str(bad)])
+    res = capsys.readouterr()
+    assert code == 1
+    assert "Traceback" not in res.out + res.err
+    lines = res.out.strip().splitlines()
     assert len(lines) == 2
     assert all("yst_case_costs.csv: row 4: column '" in ln for ln in lines)
-    missing = _cli("validate", str(tmp_path / "nowhere"))
-    assert missing.returncode == 1 and "[folder-missing]" in missing.stdout
+    code = main(["validate", str(tmp_path / "nowhere")])
+    assert code == 1 and "[folder-missing]" in capsys.readouterr().out

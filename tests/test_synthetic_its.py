@@ -73,12 +73,13 @@ def test_bad_arguments():
 def test_coverage_study_fast():
     """A seeded, small version of benchmarks/bench_its_simulation.py.
 
-    With 150 replicates the Monte Carlo SE of a 95% coverage is about 0.018, so
+    With 80 replicates the Monte Carlo SE of a 95% coverage is about 0.024, so
     the default method is required to be within 0.90-0.99 here (the benchmark,
     with 1000 replicates, checks the issue's 0.92-0.98). Naive errors must
-    visibly under-cover at rho = 0.4, which shows the study can tell methods apart.
+    visibly under-cover at rho = 0.4 (0.80 and 0.86 with this seed), which shows the
+    study can tell methods apart: a default method that under-covered like them fails.
     """
-    tab = coverage_study(ns=(48,), rhos=(0.0, 0.4), reps=150, errors=("naive", its.DEFAULT_ERRORS),
+    tab = coverage_study(ns=(48,), rhos=(0.0, 0.4), reps=80, errors=("naive", its.DEFAULT_ERRORS),
                          seed=11)
     assert (tab["failed"] == 0).all()
     d = tab[tab["errors"] == its.DEFAULT_ERRORS]

@@ -574,6 +574,24 @@ def _parse_bools(
     return pd.Series(out, index=values.index, dtype=dtype), problems
 
 
+class RowNumbers(tuple):
+    """File row numbers of a table's rows (``df.attrs["rows"]``): an immutable tuple that
+    pandas may share instead of deep-copying.
+
+    pandas deep-copies ``DataFrame.attrs`` on nearly every operation (each column access,
+    mask, copy); a plain list of one int per row made validating a table of a few thousand
+    rows spend most of its time copying that list.
+    """
+
+    __slots__ = ()
+
+    def __copy__(self) -> RowNumbers:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> RowNumbers:
+        return self
+
+
 def _frame_from_text(text: str, shown: str) -> pd.DataFrame:
     """Parse CSV text into an all-text DataFrame.
 
@@ -643,7 +661,7 @@ def _frame_from_text(text: str, shown: str) -> pd.DataFrame:
     df.columns = [header[i] for i in keep]
     for c in df.columns:
         df[c] = df[c].astype(str).str.strip()
-    df.attrs["rows"] = lines
+    df.attrs["rows"] = RowNumbers(lines)
     return df
 
 
@@ -963,7 +981,7 @@ def validate_frame(df: pd.DataFrame, spec: TableSpec, shown: str = "<table>") ->
     notes += _future_dates(typed, spec, shown, rowmap)
     for note in notes:
         warnings.warn(note, EvalkitWarning, stacklevel=3)
-    typed.attrs["rows"] = [rowmap(i) for i in range(len(typed))]
+    typed.attrs["rows"] = RowNumbers(rowmap(i) for i in range(len(typed)))
     typed.attrs["warnings"] = notes
     return typed
 

@@ -244,9 +244,11 @@ def test_injected_effect_simulation_on_the_real_panel(need_external):
                                      "adolescent_starts")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        null = simulate_assess(series, 0.0, 40, seed=11)
-        big = simulate_assess(series, 0.4, 20, seed=12)
-    # 40 replicates: binomial SD of a 5% rate is 0.034; allow 5% + 3 SD. The full-size run
-    # (benchmarks/bench_counterfactual.py) gave 0.08 at n = 100 during development.
+        null = simulate_assess(series, 0.0, 20, seed=11)
+        big = simulate_assess(series, 0.4, 10, seed=12)
+    # 20 replicates (this seed: 1 positive): at most 3 positives allowed; a false-positive rate
+    # of 30% would pass this with probability 0.1 only. A 40% reduction must be found clearly
+    # more often (this seed: 9 of 10). The full-size run (benchmarks/bench_counterfactual.py,
+    # 150 and 100 replicates) gave 0.08 at n = 100 during development.
     assert null.positive_rate <= 0.15, null.line()
     assert big.verdicts.get("reduction", 0) > null.verdicts.get("reduction", 0) + 0.2, big.line()
