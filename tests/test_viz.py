@@ -238,3 +238,7 @@ def test_table_labels_columns_and_code_name_values_but_leaves_text_and_the_input
     assert shown["source"].tolist() == df["source"].tolist()  # free text is not a code name
     assert df["parameter"].tolist() == ["programme_cost_per_yp", "n_cp_plans"]  # the input is untouched
     assert viz.table(pd.DataFrame({"yst_cost_gbp": [1.0]})).columns.tolist() == ["YST cost of the case (£)"]
+
+
+def test_table_of_nothing_shows_nothing():
+    assert viz.table(None) is None

@@ -458,7 +458,8 @@ def table(df: Any) -> Any:
 
     Columns are renamed with :func:`label`. A text column whose every value is a code name
     (``programme_cost_per_yp``, ``cin_plan``) shows each value's label, without units. Numbers,
-    the index and free text are unchanged; the frame the analysis uses is not modified.
+    the index and free text are unchanged; the frame the analysis uses is not modified. ``None``
+    (a table the data do not allow) passes through, so the cell shows nothing.
 
     Examples
     --------
@@ -470,6 +471,8 @@ def table(df: Any) -> Any:
     """
     import pandas as pd
 
+    if df is None:  # a table the data do not allow (e.g. no training records): nothing to show
+        return None
     out = df.copy()
     for col in out.columns:
         values = out[col].dropna()
