@@ -312,11 +312,6 @@ def run_notebook(ctx, port: int, nb: Path, shots: Path, out: Outcome, timeout_s:
 # --------------------------------------------------------------------------- reports
 
 
-def latest_batch() -> Path | None:
-    runs = sorted((ROOT / "papermill_runs").glob("*/index.html"), key=lambda p: p.stat().st_mtime)
-    return runs[-1].parent if runs else None
-
-
 def make_small_batch(run_dir: Path) -> Path:
     """Run notebooks 08 and 09 with papermill for one pretend LA, export reports, write the dashboard."""
     from evalkit import html_report
@@ -346,6 +341,8 @@ def make_small_batch(run_dir: Path) -> Path:
 def check_reports(ctx, batch: Path, shots: Path, out: Outcome) -> None:
     index = batch / "index.html"
     reports = sorted(batch.glob("*/*.html"))[:2]
+    out.add("reports", "the batch wrote two reports", len(reports) == 2,
+            f"{len(reports)} report(s) in {batch.name}: " + ", ".join(r.name for r in reports))
     for target in [index, *reports]:
         label = str(target.relative_to(batch))
         left: list[str] = []
@@ -414,11 +411,9 @@ def main(argv: list[str] | None = None) -> int:
                     for nb in nbs:
                         print(f"- {nb.name}", flush=True)
                         run_notebook(ctx, port, nb, shots, out, args.timeout)
-                batch = latest_batch()
-                if batch is None:
-                    print("- no batch output found: running notebooks 08 and 09 with papermill for the reports",
-                          flush=True)
-                    batch = make_small_batch(run_dir)
+                # Its own small batch every time: what is checked does not depend on earlier runs.
+                print("- running notebooks 08 and 09 with papermill for a dashboard and two reports", flush=True)
+                batch = make_small_batch(run_dir)
                 print(f"- reports in {batch.relative_to(ROOT)}", flush=True)
                 check_reports(ctx, batch, shots, out)
             finally:
