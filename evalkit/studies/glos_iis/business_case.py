@@ -1174,8 +1174,9 @@ class BusinessCase:
             if be.value is not None:
                 ax.axvline(be.value, color="0.4", linestyle=style, linewidth=0.8)
                 ax.annotate(f"{be.value:.1f}" + (" (discounted)" if disc else " (undiscounted)"), (be.value, 0),
-                            textcoords="offset points", xytext=(5, 8) if disc else (-5, -14),
-                            ha="left" if disc else "right", fontsize=8)
+                            textcoords="offset points", xytext=(8, 8) if disc else (-8, -14),
+                            ha="left" if disc else "right", fontsize=8,
+                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
         ax.axhline(0, color="black", linewidth=0.8)
         ax.axvline(self.a.diverted_per_year, color="red", linewidth=0.8, label="central assumption")
         ax.set_xlabel("Young people diverted from out-of-county placements a year (full strength)")
