@@ -11,6 +11,7 @@ import pandas as pd
 from evalkit import report
 from evalkit.results import Result, Summary
 from evalkit.studies.innovation import evidence
+from evalkit.viz.labels import label
 
 
 @dataclass
@@ -31,7 +32,7 @@ class InnovationResult(Result):
 
     def counts_text(self) -> str:
         """The headline counts, one per line."""
-        return "\n".join(f"{k}: {v}" for k, v in self.counts().items())
+        return "\n".join(f"{label(k, units=False)}: {v}" for k, v in self.counts().items())
 
     def by_theme(self) -> pd.DataFrame:
         """Projects and findings by theme."""
