@@ -223,8 +223,7 @@ class Assessment(Result):
         ax.axhline(1, color="0.2", lw=0.8)
         ax.axvline(self.start_year - 0.5, color="0.3", ls="--", lw=1)
         viz.ratio_axis(ax)
-        viz.integer_axis(ax)
-        ax.set_xlabel("year ending 31 March")
+        viz.year_axis(ax)
         ax.set_ylabel(f"gap ratio to the year ending 31 March {self.event_study.ref_year}")
         ax.set_title(f"{self.la_name}: event study (reference {self.event_study.ref_year})", fontsize="medium")
         fig.tight_layout()  # first: the legend is placed below the laid-out tick labels and title

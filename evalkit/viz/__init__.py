@@ -133,7 +133,7 @@ def year_axis(ax: Any, *, axis: str = "x", integer: bool = True) -> Any:
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_label_text(YEAR_LABEL)
     if integer:
-        target.set_major_locator(MaxNLocator(integer=True))
+        integer_axis(ax, axis=axis)
         target.set_major_formatter(FuncFormatter(lambda v, _p: f"{int(round(v))}"))
     return ax
 
