@@ -132,12 +132,26 @@ def nearest(logs: pd.DataFrame, code: str, pre: np.ndarray, years: list[int], n:
 
 def _nearest_from(f: pd.DataFrame, code: str, n: int, exclude: list[str] | None = None
                   ) -> tuple[list[str], pd.Series]:
-    pool = f.drop(index=[code, *(exclude or [])], errors="ignore")
-    sd = pool.std(ddof=1).replace(0, 1.0).fillna(1.0)
-    z = (pool - f.loc[code]) / sd
-    d = np.sqrt((z**2).sum(axis=1))
-    order = sorted(d.index, key=lambda c: (round(float(d[c]), 12), c))
-    return order[:n], d.sort_values()
+    # Called about a thousand times per assessment (every placebo unit picks its own
+    # comparators), so it works on arrays. The arithmetic is pandas' own, in its order (column
+    # sums over a contiguous row per feature, as ``DataFrame.std`` does on its block), so the
+    # distances are the same to the last bit as ``(pool - f.loc[code]) / pool.std()``.
+    drop = {code, *(exclude or [])}
+    labels = f.index
+    keep = ~labels.isin(list(drop))
+    pool = np.ascontiguousarray(f.to_numpy(float)[keep].T)  # features x units
+    m = pool.shape[1]
+    sd = np.ones(len(pool))  # pandas' std of fewer than two units is NaN, read as 1
+    if m > 1:
+        avg = pool.sum(axis=1, dtype=np.float64) / m
+        sd = np.sqrt(((avg[:, None] - pool) ** 2).sum(axis=1, dtype=np.float64) / (m - 1))
+        sd = np.where(np.isnan(sd) | (sd == 0), 1.0, sd)
+    z = (pool - f.loc[code].to_numpy(float)[:, None]) / sd[:, None]
+    d = np.sqrt((z**2).sum(axis=0))
+    units = labels[keep]
+    names = units.tolist()
+    order = sorted(zip([round(x, 12) for x in d.tolist()], names, strict=True))
+    return [c for _, c in order[:n]], pd.Series(d, index=units).sort_values()
 
 
 def setup(series: pd.DataFrame, la: str | int, start_year: int, *, n_comparators: int = 20,

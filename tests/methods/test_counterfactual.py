@@ -252,3 +252,27 @@ def test_injected_effect_simulation_on_the_real_panel(need_external):
     # 150 and 100 replicates) gave 0.08 at n = 100 during development.
     assert null.positive_rate <= 0.15, null.line()
     assert big.verdicts.get("reduction", 0) > null.verdicts.get("reduction", 0) + 0.2, big.line()
+
+
+def test_nearest_is_the_pandas_definition_to_the_last_bit():
+    """Comparator choice works on arrays for speed; it must equal the DataFrame arithmetic it
+    replaces (standardise by the pool's SD, Euclidean distance, ties broken by code) exactly."""
+    from evalkit.counterfactual._panel import _nearest_from
+
+    rng = np.random.default_rng(7)
+    f = pd.DataFrame({"pre_level": rng.normal(5, 1, 60), "pre_trend": rng.normal(0, 0.1, 60)},
+                     index=[f"E{i:03d}" for i in range(60)])
+    f.iloc[10] = f.iloc[11]  # a tie, broken by code
+    f.iloc[20, 1] = f.iloc[21, 1]
+    for code in ("E000", "E011", "E059"):
+        for exclude in ([], ["E010"]):
+            pool = f.drop(index=[code, *exclude])
+            z = (pool - f.loc[code]) / pool.std(ddof=1).replace(0, 1.0).fillna(1.0)
+            d = np.sqrt((z**2).sum(axis=1))
+            want = sorted(d.index, key=lambda c: (round(float(d[c]), 12), c))
+            got, dist = _nearest_from(f, code, 15, exclude)
+            assert got == want[:15]
+            assert dist.equals(d.sort_values())
+    assert _nearest_from(f.iloc[:2], "E000", 5, ["E001"])[0] == []  # an empty pool
+    one, _ = _nearest_from(f.iloc[:2], "E000", 5)  # one unit: its SD is undefined, read as 1
+    assert one == ["E001"]
