@@ -115,13 +115,21 @@ test-all-pythons:
 	if [ -n "$$failed" ]; then echo "== make test failed on Python$$failed"; exit 1; fi; \
 	echo "== make test passed on $$ran Python version(s)"
 
+# Left out of both locks: rfc3987-syntax (and lark, which only it needs). jupyter-events asks for
+# jsonschema[format-nongpl], whose rfc3987-syntax builds a Lark grammar when jsonschema is imported:
+# about 3 CPU-seconds in every process that imports nbformat (papermill, nbval, each batch worker,
+# the Jupyter server), for an `iri` format check nothing here uses. Without it jsonschema simply
+# does not check that one format (python-jsonschema/jsonschema#1428). tests/test_environment.py
+# checks that importing nbformat stays fast this way.
+NOT_LOCKED := '^(rfc3987-syntax|lark)=='
+
 # Re-resolve the exact 3.11 pins from pyproject.toml (needs network access to PyPI).
 lock:
 	@test -n "$(call runs,3.11)" || { echo "make lock needs a working Python 3.11"; exit 1; }
 	rm -rf /tmp/evalkit-lock && $(call runs,3.11) -m venv /tmp/evalkit-lock
 	/tmp/evalkit-lock/bin/python -m pip install --quiet -e '.[dev]'
 	( echo '# Exact versions for `make install` on Python 3.11 (numpy 1.26). Python 3.12 uses requirements-py312.lock. Regenerate with `make lock`.'; \
-	  /tmp/evalkit-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' ) > requirements.lock
+	  /tmp/evalkit-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' | grep -viE $(NOT_LOCKED) ) > requirements.lock
 
 # The Python 3.12 pins (numpy 2, current scipy and scikit-learn), resolved by uv. setuptools and
 # wheel (for the editable install without build isolation) as in requirements.lock unless uv pins them.
@@ -130,7 +138,7 @@ lock-py312:
 	@test -n "$(call runs,3.12)" || { echo "make lock-py312 needs a working Python 3.12"; exit 1; }
 	( echo '# Exact versions for `make install` on Python 3.12 (numpy 2). Python 3.11 uses requirements.lock. Regenerate with `make lock-py312`.'; \
 	  { $(UV) pip compile pyproject.toml --extra dev --python "$(call runs,3.12)" --no-header --no-annotate -q; \
-	    grep -E '^(setuptools|wheel)==' requirements.lock; } | awk -F'==' '!seen[tolower($$1)]++' | sort -f \
+	    grep -E '^(setuptools|wheel)==' requirements.lock; } | grep -viE $(NOT_LOCKED) | awk -F'==' '!seen[tolower($$1)]++' | sort -f \
 	) > requirements-py312.lock.tmp && mv requirements-py312.lock.tmp requirements-py312.lock
 
 clean-venv:

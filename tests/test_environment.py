@@ -117,3 +117,20 @@ def test_register_kernel_writes_what_ipykernel_install_writes(tmp_path):
     expected["display_name"] = "Python (evalkit)"
     assert json.loads((dest / "kernel.json").read_text()) == expected
     assert {p.name for p in dest.iterdir()} >= {"kernel.json", "logo-32x32.png", "logo-64x64.png"}
+
+
+@pytest.mark.parametrize("lock", ["requirements.lock", "requirements-py312.lock"])
+def test_locks_leave_out_the_slow_iri_checker(lock):
+    """rfc3987-syntax builds a Lark grammar whenever jsonschema is imported (about 3 CPU-seconds in
+    every process that imports nbformat); the locks leave it out (see NOT_LOCKED in the Makefile)."""
+    pins = _pins(lock)
+    assert "rfc3987-syntax" not in pins and "lark" not in pins
+
+
+def test_importing_nbformat_does_not_build_the_iri_grammar():
+    import subprocess
+    import sys
+
+    code = "import sys, nbformat, papermill; print('rfc3987_syntax' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False", "rfc3987-syntax is installed: `make install` syncs the venv to the lock"
