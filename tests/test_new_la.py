@@ -47,7 +47,7 @@ def blocking(folder: Path, stem: str) -> list[str]:
     yml = folder / "params.yaml"
     problems = [p for p in params_schema.validate_params(yml) + params_schema.missing_tables(yml)
                 + params_schema.data_problems(yml)]
-    _, found = schemas.validate_folder(folder, strict=False)
+    _, found = schemas.validate_folder(folder, strict=False, only=e.tables)
     problems += [str(p) for p in found if Path(p.file).stem in e.tables]
     def mine(p: str) -> bool:
         file = p.split(": ", 1)[0]

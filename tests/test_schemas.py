@@ -141,6 +141,12 @@ def test_unknown_table_and_folder_check(tmp_path, seed000):
     assert rules == ["unknown-case", "unknown-table"]
     _, problems = schemas.validate_folder(tmp_path / "la", strict=False)
     assert [p.rule for p in problems] == ["unknown-case"]
+    # limited to some tables: only their CSVs are read, and the cross-table check sees only them
+    found, problems = schemas.validate_folder(tmp_path / "la", only=["yst_case_activities", "yst_case_costs"])
+    assert sorted(Path(k).stem for k in found) == ["yst_case_activities", "yst_case_costs"]
+    assert [p.rule for p in problems] == ["unknown-case"]
+    found, problems = schemas.validate_folder(tmp_path / "la", only=["unit_costs"])
+    assert list(found) == ["unit_costs.csv"] and problems == []
 
 
 def test_cli_validate_exit_codes_and_no_traceback(tmp_path, seed000, capsys):

@@ -1063,11 +1063,14 @@ def load_optional(folder: str | Path, name: str) -> pd.DataFrame | None:
     return read_table(path, spec) if path.exists() else None
 
 
-def validate_folder(folder: str | Path, *, strict: bool = True) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+def validate_folder(folder: str | Path, *, strict: bool = True, only: Iterable[str] | None = None
+                    ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Validate every CSV under ``folder``.
 
     Returns the tables that passed and the list of problems. With ``strict``,
     a CSV whose name matches no registered table is itself a problem.
+    ``only`` (registered table names) limits the check to those tables' CSVs,
+    e.g. the ones a notebook reads; the cross-table checks then see only them.
     """
     from evalkit.paths import resolve
 
@@ -1080,6 +1083,9 @@ def validate_folder(folder: str | Path, *, strict: bool = True) -> tuple[dict[st
     if not files and not (folder.is_dir() and (folder / "params.yaml").is_file()):
         # (an LA folder may hold only params.yaml, its notebooks reading data_dir folders elsewhere)
         problems.append(Problem(_display(folder), "no-tables", "no CSV files found"))
+    if only is not None:
+        wanted = set(only)
+        files = [f for f in files if f.stem in wanted]
     by_dir: dict[Path, dict[str, pd.DataFrame]] = {}
     for f in files:
         if f.stem not in REGISTRY:

@@ -27,8 +27,11 @@ The survey templates with column notes are in ``evalkit/resources/templates``.
 from __future__ import annotations
 
 import copy
+import math
 import re
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -57,13 +60,29 @@ def item_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if item_range(c) is not None]
 
 
-def _who(df: pd.DataFrame, i, id_column: str) -> str:
-    rid = df.at[i, id_column] if id_column in df else None
-    wave = df.at[i, "wave"] if "wave" in df else None
-    return f"respondent {rid!r}" + (f" ({wave})" if wave is not None else "")
+def _who(df: pd.DataFrame, i, id_column: str) -> Callable[[], str]:
+    """The respondent a row belongs to, for a message: built only when a message is written."""
+
+    def who() -> str:
+        rid = df.at[i, id_column] if id_column in df else None
+        wave = df.at[i, "wave"] if "wave" in df else None
+        return f"respondent {rid!r}" + (f" ({wave})" if wave is not None else "")
+
+    return who
 
 
-def _answer_issue(value, lo: int, hi: int, who: str, item: str) -> tuple[str, str] | None:
+def _plainly_valid(values: pd.Series, lo: int | pd.Series, hi: int | pd.Series) -> np.ndarray:
+    """Cells written as plain digits (``"3"``) with a value from ``lo`` to ``hi``: these need no
+    further check. Anything else (empty, ``"3.0"``, text, numbers not read as text) goes through
+    :func:`_answer_issue`, which decides it and words the message."""
+    is_text = values.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    txt = values.where(is_text, "").astype(str).str.strip()
+    digits = txt.str.fullmatch(r"[0-9]{1,9}").to_numpy(bool)
+    v = pd.to_numeric(txt.where(digits, "0")).to_numpy()
+    return digits & (v >= np.asarray(lo)) & (v <= np.asarray(hi))
+
+
+def _answer_issue(value, lo: int, hi: int, who: Callable[[], str], item: str) -> tuple[str, str] | None:
     if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
         return None
     s = str(value).strip()
@@ -71,11 +90,11 @@ def _answer_issue(value, lo: int, hi: int, who: str, item: str) -> tuple[str, st
         v = float(s)
     except ValueError:
         return ("text-in-numeric-item",
-                f"{who}, item {item}: {s!r} is not a number; answers are whole numbers {lo}-{hi} "
+                f"{who()}, item {item}: {s!r} is not a number; answers are whole numbers {lo}-{hi} "
                 "(leave the cell empty if not answered)")
-    if v != int(v) or not lo <= v <= hi:
+    if not math.isfinite(v) or v != int(v) or not lo <= v <= hi:
         return ("out-of-range",
-                f"{who}, item {item}: {s!r} is outside the allowed answers {lo}-{hi}; it is not clipped - "
+                f"{who()}, item {item}: {s!r} is outside the allowed answers {lo}-{hi}; it is not clipped - "
                 "correct the entry")
     return None
 
@@ -101,7 +120,7 @@ def wide_checks(id_column: str = "respondent_id"):
         issues: list[Issue] = []
         for c in item_columns(df):
             lo, hi = item_range(c)  # type: ignore[misc]
-            for i in df.index:
+            for i in df.index[~_plainly_valid(df[c], lo, hi)]:
                 bad = _answer_issue(df.at[i, c], lo, hi, _who(df, i, id_column), c)
                 if bad:
                     issues.append((int(i), c, *bad))

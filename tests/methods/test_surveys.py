@@ -219,6 +219,21 @@ def test_schema_out_of_range_and_text_name_respondent(tmp_path):
     assert "respondent 'A3'" in msg and "likert_01" in msg
 
 
+def test_schema_item_checks_agree_cell_by_cell(tmp_path):
+    """Plain digits in range pass without a message; every other way of writing an answer is decided
+    cell by cell, as before the fast path (whole numbers such as "2.0" and " 2 " pass; "nan" and
+    "inf" are answers outside the scale, not a crash)."""
+    p = _write(tmp_path, "survey_responses_wide",
+               "respondent_id,wave,sdq_01,likert_01\n"
+               "A1,baseline,2.0, 2 \nA2,baseline,,5\nA3,baseline,nan,1\nA4,baseline,0,inf\n"
+               "A5,baseline,02,2.5\nA6,baseline,-0,1e0\n")
+    with pytest.raises(schemas.InputError) as err:
+        schemas.read_table(p)
+    flagged = {(x.row, x.column, x.rule) for x in err.value.problems}
+    assert flagged == {(4, "sdq_01", "out-of-range"), (5, "likert_01", "out-of-range"),
+                       (6, "likert_01", "out-of-range")}
+
+
 def test_schema_duplicate_respondent(tmp_path):
     p = _write(tmp_path, "survey_responses_wide",
                "respondent_id,wave,likert_01\nA1,baseline,3\nA1,baseline,4\n")
