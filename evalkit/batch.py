@@ -58,13 +58,28 @@ from typing import Any
 import yaml
 
 from evalkit import __version__
-from evalkit.catalog import CATALOG, entry
 from evalkit.paths import LAS, NOTEBOOKS, ROOT, RUNS, resolve
 
 MANIFEST = "manifest.json"
 KERNEL = "evalkit"
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def entry(stem: str):
+    """The catalogue entry of a notebook (:func:`evalkit.catalog.entry`).
+
+    The catalogue imports every study module (pandas, scipy, the CBA code); it is imported on
+    first use, so a batch worker, which only executes notebooks, starts without it."""
+    from evalkit.catalog import entry as _entry
+
+    return _entry(stem)
+
+
+def _catalog() -> dict:
+    from evalkit.catalog import CATALOG
+
+    return CATALOG
 
 
 def slugify(name: str) -> str:
@@ -133,7 +148,7 @@ def new_la(
     folder = base / slugify(name)
     if folder.exists():
         raise FileExistsError(f"{folder} already exists; evalkit never overwrites an LA's data")
-    entries = [entry(n) for n in notebooks] if notebooks else list(CATALOG.values())
+    entries = [entry(n) for n in notebooks] if notebooks else list(_catalog().values())
     skipped = []
     if not notebooks:
         # Panel analyses only make sense for an LA the DfE panel knows.
@@ -199,6 +214,7 @@ class Task:
     counts: dict[str, int] = field(default_factory=dict)  # reproduction-table statuses
     kernel_peak_rss_mb: float | None = None
     worker_peak_rss_mb: float | None = None
+    title: str = ""  # the analysis, for the HTML report's title (from the catalogue)
 
     @property
     def key(self) -> str:
@@ -388,6 +404,7 @@ def plan_tasks(cfg: LAConfig, notebooks: Sequence[str], run_dir: Path) -> list[T
                 parameters=params,
                 output=str(run_dir / cfg.slug / f"{e.stem}.ipynb"),
                 html=str(run_dir / cfg.slug / f"{e.stem}.html"),
+                title=e.title,
             )
         )
     return tasks
@@ -562,7 +579,8 @@ def self_peak_rss_mb() -> float:
     return round(peak / (2**20 if sys.platform == "darwin" else 1024), 1)
 
 
-def export_html(notebook_path: Path, html_path: Path, *, la: str | None = None, notebook: str | None = None) -> None:
+def export_html(notebook_path: Path, html_path: Path, *, la: str | None = None, notebook: str | None = None,
+                title: str | None = None) -> None:
     """Offline HTML report of an executed notebook (code hidden, images embedded, mode 0644).
 
     The page title names the LA and the analysis, and the text names the folders the run
@@ -570,11 +588,12 @@ def export_html(notebook_path: Path, html_path: Path, *, la: str | None = None, 
     """
     from evalkit.html_report import to_html
 
-    analysis = notebook or notebook_path.stem
-    try:
-        analysis = entry(analysis).title
-    except KeyError:
-        pass
+    analysis = title or notebook or notebook_path.stem
+    if not title:
+        try:
+            analysis = entry(analysis).title
+        except KeyError:
+            pass
     to_html(notebook_path, html_path, la=la, analysis=analysis)
 
 
@@ -624,7 +643,8 @@ def run_task(task: dict[str, Any], reuse_kernel: bool = True) -> dict[str, Any]:
         source = Path(t["source"]) if t.get("source") else NOTEBOOKS / f"{t['notebook']}.ipynb"
         execute(source, Path(t["output"]), t["parameters"], km=km)
         if t.get("html"):
-            export_html(Path(t["output"]), Path(t["html"]), la=t.get("la"), notebook=t.get("notebook"))
+            export_html(Path(t["output"]), Path(t["html"]), la=t.get("la"), notebook=t.get("notebook"),
+                            title=t.get("title"))
             _write_thumbnail(t)
         t["counts"] = _reproduction_counts(t, wall0)
         t["status"] = "ok"
@@ -777,7 +797,7 @@ def _plan_la(name: str, notebooks: Sequence[str] | None, run_dir: Path, base: Pa
     try:
         cfg = load_la(name, base)
         slug = cfg.slug
-        nbs = list(notebooks) if notebooks else list(cfg.notebooks) or list(CATALOG)
+        nbs = list(notebooks) if notebooks else list(cfg.notebooks) or list(_catalog())
         try:
             nbs = [entry(n).stem for n in nbs]
         except KeyError as err:
