@@ -426,6 +426,7 @@ def input_hashes(cfg: LAConfig, notebooks: Sequence[str]) -> dict[str, str]:
 # ----------------------------------------------------------------------------- execution (worker side)
 
 _KERNEL_MANAGER = None
+_KERNEL_ENV: dict[str, str] | None = None  # the environment the warm kernel was started in
 # Each kernel computes with one BLAS/OpenMP thread: workers run side by side, one per core.
 ONE_BLAS_THREAD = {var: "1" for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                                         "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
@@ -500,20 +501,44 @@ def stop_kernel(km) -> None:
 
 
 def _kernel(reuse: bool):
-    """This worker's warm kernel (started once, reset between notebooks), or a fresh one."""
-    global _KERNEL_MANAGER
+    """This process's warm kernel (started once, reset between notebooks), or a fresh one.
+
+    The warm kernel outlives a batch run in the process that started it, so a later run there
+    (a script or a session calling :func:`run_batch` again) starts warm; it is stopped when the
+    process exits, or by :func:`shutdown_worker_kernel`. A kernel inherits the environment it
+    was started in, so if this process's environment has changed since, a new one is started.
+    """
+    global _KERNEL_MANAGER, _KERNEL_ENV
     if not reuse:
         return start_kernel()
     km = _KERNEL_MANAGER
-    if km is not None and km.is_alive():
+    if km is not None and km.is_alive() and _KERNEL_ENV == _kernel_env():
         _run_in_kernel(km, _RESET % str(ROOT))
         return km
     if km is not None:
         shutdown_worker_kernel()
     km = start_kernel()
-    _KERNEL_MANAGER = km
+    _KERNEL_MANAGER, _KERNEL_ENV = km, _kernel_env()
+    _stop_at_exit()
     _run_in_kernel(km, _WARM_UP)
     return km
+
+
+def _kernel_env() -> dict[str, str]:
+    """This process's environment as a new kernel would inherit it (less pytest's per-test marker)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+
+
+_STOP_REGISTERED = False
+
+
+def _stop_at_exit() -> None:
+    global _STOP_REGISTERED
+    if not _STOP_REGISTERED:
+        import atexit
+
+        atexit.register(shutdown_worker_kernel)
+        _STOP_REGISTERED = True
 
 
 def shutdown_worker_kernel() -> None:
@@ -670,8 +695,6 @@ def _init_worker() -> None:
     """Set up a worker process: one BLAS thread for it (its kernels get theirs from
     :func:`start_kernel`), so parallel workers do not oversubscribe the cores, and shut the
     warm kernel down when the worker exits."""
-    import atexit
-
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     os.environ.update(ONE_BLAS_THREAD)
     # numpy (and its BLAS) was loaded when this function was unpickled, before the line above
@@ -682,7 +705,7 @@ def _init_worker() -> None:
         threadpool_limits(limits=1)
     except Exception:  # noqa: BLE001 - an optional nicety
         pass
-    atexit.register(shutdown_worker_kernel)
+    _stop_at_exit()
 
 
 def _init_warm_worker() -> None:
@@ -1121,11 +1144,9 @@ def _dispatch(todo: list[Task], record, *, workers: int, scheduler: str | None, 
                         done = _dead_worker(futures[fut], err)
                     done_one(done)
         elif workers <= 1 and pool is None:  # in this process, whose environment is left as it is
-            try:
-                for p in payloads:
-                    done_one(run_task(p, reuse_kernel))
-            finally:
-                shutdown_worker_kernel()
+            # (its warm kernel stays for a later run in this process: see _kernel)
+            for p in payloads:
+                done_one(run_task(p, reuse_kernel))
         else:
             from concurrent.futures import as_completed
 

@@ -205,3 +205,32 @@ def test_shipped_templates_match_their_schemas():
         assert set(spec.required_columns()) <= set(header), f"{path.name} lacks required columns"
         checked.append(path.stem)
     assert checked, "no shipped template matched a registered schema: the check above checked nothing"
+
+
+def test_warm_kernel_is_kept_for_later_runs_and_restarted_when_the_environment_changes(monkeypatch):
+    """The in-process engine keeps its warm kernel after a run (reset before each notebook), but
+    a kernel inherits its environment, so a changed one (other input roots, say) gets a new kernel."""
+
+    class FakeKernel:
+        def __init__(self):
+            self.alive = True
+
+        def is_alive(self):
+            return self.alive
+
+    resets = []
+    monkeypatch.setattr(batch, "_KERNEL_MANAGER", None)
+    monkeypatch.setattr(batch, "_KERNEL_ENV", None)
+    monkeypatch.setattr(batch, "start_kernel", FakeKernel)
+    monkeypatch.setattr(batch, "stop_kernel", lambda km: setattr(km, "alive", False))
+    monkeypatch.setattr(batch, "_run_in_kernel", lambda km, code: resets.append(code))
+    first = batch._kernel(True)
+    assert batch._kernel(True) is first and len(resets) == 2  # warm-up, then a reset
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "another test")  # pytest's own marker does not count
+    assert batch._kernel(True) is first
+    monkeypatch.setenv("EVALKIT_INPUT_ROOTS", "/elsewhere")
+    second = batch._kernel(True)
+    assert second is not first and not first.is_alive()
+    second.alive = False  # a kernel that died is replaced too
+    assert batch._kernel(True) is not second
+    monkeypatch.setattr(batch, "_KERNEL_MANAGER", None)  # nothing real to stop
