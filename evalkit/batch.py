@@ -20,7 +20,9 @@ One folder per LA under ``data/raw/las/<slug>/`` holds the LA's CSVs and a
    worker, not once per notebook), or on a Dask cluster (``--scheduler``)
    through the same task function; when there are at least two tasks per
    worker, the workers start (and warm their kernels) while step 1 runs, and
-   each worker makes its notebooks' dashboard thumbnails itself;
+   each worker makes its notebooks' dashboard thumbnails itself; with one
+   worker the notebooks run in this process, whose warm kernel is kept for a
+   later run here (a script calling :func:`run_batch` again) and stopped at exit;
 3. **writes** ``papermill_runs/<run id>/<la>/<notebook>.ipynb``, an HTML
    report with the code hidden, the notebook's derived CSVs under
    ``<la>/derived/``, and ``manifest.json`` (parameters, package version,
