@@ -107,6 +107,14 @@ def batch_speedup(tmp: Path, n_las: int, notebook: str) -> dict:
 SPIN = "x = 0\nfor i in range(25_000_000):\n    x += i * i\n"
 
 
+def reference_loop() -> float:
+    """Seconds for one fixed pure-Python loop alone: how fast the machine is right now. A virtual
+    machine's speed drifts by tens of percent over minutes; read second targets against this."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", SPIN], check=True)
+    return time.perf_counter() - t0
+
+
 def parallel_ceiling(rounds: int = 3) -> float:
     """The speed-up two independent CPU-bound processes get on this machine: the most any
     2-worker batch can reach here. Each round times one process alone, then two at once."""
@@ -181,7 +189,8 @@ def main() -> None:
     # the synthetic LA folders are made in the temporary folder: let the batch read them there
     os.environ.setdefault("EVALKIT_INPUT_ROOTS", tempfile.gettempdir())
     tmp = Path(tempfile.mkdtemp(prefix="evalkit-bench-engine-"))
-    print(f"machine: {load()} at the start (timings taken under this load)")
+    print(f"machine: {load()} at the start (timings taken under this load); "
+          f"reference loop {reference_loop():.2f} s")
     lines = []
     try:
         if "install" not in skip:
@@ -220,12 +229,14 @@ def main() -> None:
                          f"total peak {total:.0f} MB = {total / 1024:.2f} GB  (target < 2 GB)")
             print(lines[-1], flush=True)
         if "test" not in skip:
+            ref = reference_loop()
             s, tail = make_test_seconds()
-            lines.append(f"make test (venv built): {s:6.1f} s wall  (target <= 120 s on 2 cores); {tail}")
+            lines.append(f"make test (venv built): {s:6.1f} s wall  (target <= 120 s on 2 cores; reference loop "
+                         f"{ref:.2f} s just before it); {tail}")
             print(lines[-1], flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\nmachine: {load()} at the end")
+    print(f"\nmachine: {load()} at the end; reference loop {reference_loop():.2f} s")
     print("== summary\n" + "\n".join(lines))
 
 
