@@ -24,23 +24,20 @@ _before: dict[Path, dict[str, str]] = {}
 _derived_bytes: dict[str, bytes] = {}
 
 
-def _hash_tree(folder: Path) -> dict[str, str]:
+def _read_tree(folder: Path) -> dict[str, bytes]:
     if not folder.is_dir():
         return {}
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _hash_tree(folder: Path) -> dict[str, str]:
+    return {name: hashlib.sha256(data).hexdigest() for name, data in _read_tree(folder).items()}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    for folder in (RAW, DERIVED):
-        _before[folder] = _hash_tree(folder)
-    if DERIVED.is_dir():
-        _derived_bytes.update(
-            {str(p.relative_to(DERIVED)): p.read_bytes() for p in DERIVED.rglob("*") if p.is_file()}
-        )
+    _before[RAW] = _hash_tree(RAW)
+    _derived_bytes.update(_read_tree(DERIVED))
+    _before[DERIVED] = {name: hashlib.sha256(data).hexdigest() for name, data in _derived_bytes.items()}
 
 
 def _changed(folder: Path) -> list[str]:

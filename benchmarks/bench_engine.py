@@ -120,9 +120,7 @@ def parallel_ceiling(rounds: int = 3) -> float:
     2-worker batch can reach here. Each round times one process alone, then two at once."""
     alone = together = 0.0
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", SPIN], check=True)
-        alone += time.perf_counter() - t0
+        alone += reference_loop()
         t0 = time.perf_counter()
         procs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(2)]
         for p in procs:

@@ -44,6 +44,7 @@ an existing one.
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import json
 import os
@@ -521,7 +522,6 @@ def _kernel(reuse: bool):
         shutdown_worker_kernel()
     km = start_kernel()
     _KERNEL_MANAGER, _KERNEL_ENV = km, _kernel_env()
-    _stop_at_exit()
     _run_in_kernel(km, _WARM_UP)
     return km
 
@@ -529,18 +529,6 @@ def _kernel(reuse: bool):
 def _kernel_env() -> dict[str, str]:
     """This process's environment as a new kernel would inherit it (less pytest's per-test marker)."""
     return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-
-
-_STOP_REGISTERED = False
-
-
-def _stop_at_exit() -> None:
-    global _STOP_REGISTERED
-    if not _STOP_REGISTERED:
-        import atexit
-
-        atexit.register(shutdown_worker_kernel)
-        _STOP_REGISTERED = True
 
 
 def shutdown_worker_kernel() -> None:
@@ -551,6 +539,11 @@ def shutdown_worker_kernel() -> None:
             stop_kernel(_KERNEL_MANAGER)
         finally:
             _KERNEL_MANAGER = None
+
+
+# The warm kernel of whichever process this is (the engine, a local worker, a Dask worker) stops
+# when that process exits.
+atexit.register(shutdown_worker_kernel)
 
 
 def _kernel_pid(km) -> int | None:
@@ -615,8 +608,9 @@ def export_html(notebook_path: Path, html_path: Path, *, la: str | None = None, 
     """
     from evalkit.html_report import to_html
 
-    analysis = title or notebook or notebook_path.stem
-    if not title:
+    analysis = title
+    if not analysis:
+        analysis = notebook or notebook_path.stem
         try:
             analysis = entry(analysis).title
         except KeyError:
@@ -671,7 +665,7 @@ def run_task(task: dict[str, Any], reuse_kernel: bool = True) -> dict[str, Any]:
         execute(source, Path(t["output"]), t["parameters"], km=km)
         if t.get("html"):
             export_html(Path(t["output"]), Path(t["html"]), la=t.get("la"), notebook=t.get("notebook"),
-                            title=t.get("title"))
+                        title=t.get("title"))
             _write_thumbnail(t)
         t["counts"] = _reproduction_counts(t, wall0)
         t["status"] = "ok"
@@ -707,7 +701,6 @@ def _init_worker() -> None:
         threadpool_limits(limits=1)
     except Exception:  # noqa: BLE001 - an optional nicety
         pass
-    _stop_at_exit()
 
 
 def _init_warm_worker() -> None:

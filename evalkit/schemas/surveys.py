@@ -71,7 +71,7 @@ def _who(df: pd.DataFrame, i, id_column: str) -> Callable[[], str]:
     return who
 
 
-def _plainly_valid(values: pd.Series, lo: int | pd.Series, hi: int | pd.Series) -> np.ndarray:
+def _plainly_valid(values: pd.Series, lo: int, hi: int) -> np.ndarray:
     """Cells written as plain digits (``"3"``) with a value from ``lo`` to ``hi``: these need no
     further check. Anything else (empty, ``"3.0"``, text, numbers not read as text) goes through
     :func:`_answer_issue`, which decides it and words the message."""
@@ -79,7 +79,7 @@ def _plainly_valid(values: pd.Series, lo: int | pd.Series, hi: int | pd.Series) 
     txt = values.where(is_text, "").astype(str).str.strip()
     digits = txt.str.fullmatch(r"[0-9]{1,9}").to_numpy(bool)
     v = pd.to_numeric(txt.where(digits, "0")).to_numpy()
-    return digits & (v >= np.asarray(lo)) & (v <= np.asarray(hi))
+    return digits & (v >= lo) & (v <= hi)
 
 
 def _answer_issue(value, lo: int, hi: int, who: Callable[[], str], item: str) -> tuple[str, str] | None:
